@@ -1,0 +1,413 @@
+"""The simulation engine: (surface, rule, schedule, numbers) -> trajectory, one jitted lax.scan.
+
+Only structure is static (which surface, rule and schedule, and the step-count bucket); every number a
+user changes travels as a traced array, so moving a slider never compiles again.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from landscapes import get_surface  # noqa: E402
+from optimizers import get_rule, get_schedule  # noqa: E402
+from optimizers.params import Param, resolve, traced  # noqa: E402
+from optimizers.schedules import with_warmup  # noqa: E402
+
+MAX_STEPS = 10_000
+MIN_BUCKET = 64
+RUNNING, CONVERGED, DIVERGED = 0, 1, 2
+STATUS_NAMES = ("running", "converged", "diverged")
+PROJECTIONS = ("none", "ball", "box")
+DIVERGENCE_SPAN = 100.0  # a point this many domain widths from the domain's centre has diverged
+
+# Options that apply to any rule; validated like the rules' own parameters.
+RUN_PARAMS = (
+    Param("warmup", 0, 0, MAX_STEPS, kind="int", help="linear warmup steps W before the schedule"),
+    Param("steps", 100, 1, MAX_STEPS, kind="int", help=f"number of updates (at most {MAX_STEPS})"),
+    Param("seed", 0, 0, 2**31 - 1, kind="int", help="fixes data, minibatches and gradient noise"),
+    Param("grad_noise", 0.0, 0.0, 1e3, help="σ of Gaussian noise added to the gradient"),
+    Param("clip_norm", 0.0, 0.0, 1e6, help="clip the gradient to this L2 norm (0 = off), as clip_grad_norm_"),
+    Param("projection", "none", kind="choice", choices=PROJECTIONS, help="project each iterate onto a set"),
+    Param("radius", 1.0, 0.0, 1e3, low_open=True, help="ball radius / box half-width, centred at the origin"),
+    Param("batch_size", 0, 0, 100_000, kind="int", help="minibatch size on data-defined surfaces (0 = full batch)"),
+    Param("tol", 1e-6, 0.0, 1e3, help="converged once the gradient norm is below this"),
+)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that defines one run, as plain values (hashable: usable as a cache key)."""
+
+    surface: str = "quadratic"
+    optimizer: str = "sgd"
+    schedule: str = "constant"
+    surface_params: tuple[tuple[str, Any], ...] = ()
+    optimizer_params: tuple[tuple[str, Any], ...] = ()
+    schedule_params: tuple[tuple[str, Any], ...] = ()
+    start: tuple[float, float] | None = None  # None: the surface's first default start
+    warmup: int = 0
+    steps: int = 100
+    seed: int = 0
+    grad_noise: float = 0.0
+    clip_norm: float = 0.0
+    projection: str = "none"
+    radius: float = 1.0
+    batch_size: int = 0
+    tol: float = 1e-6
+
+    def with_(self, **changes) -> "RunConfig":
+        return replace(self, **changes)
+
+    def structure(self) -> tuple[str, str, str, int]:
+        return (self.surface, self.optimizer, self.schedule, bucket(self.steps))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A validated RunConfig: full parameter dicts (defaults filled) and the traced inputs."""
+
+    config: RunConfig
+    surface_values: dict
+    optimizer_values: dict
+    schedule_values: dict
+    run_values: dict
+    start: tuple[float, float]
+    inputs: dict = field(repr=False)
+
+
+def resolve_config(config: RunConfig) -> Resolved:
+    """Validate every number of a run; raises ValueError with a one-line reason."""
+    surface = get_surface(config.surface)
+    rule = get_rule(config.optimizer)
+    schedule = get_schedule(config.schedule)
+    surface_values = resolve(surface.params, dict(config.surface_params), f"surface {surface.name}")
+    optimizer_values = resolve(rule.params, dict(config.optimizer_params), f"optimizer {rule.name}")
+    schedule_values = resolve(schedule.params, dict(config.schedule_params), f"schedule {schedule.name}")
+    if rule.check:
+        rule.check(optimizer_values)
+    run_given = {p.name: getattr(config, p.name) for p in RUN_PARAMS}
+    run_values = resolve(RUN_PARAMS, run_given, "run")
+    start = config.start if config.start is not None else surface.starts[0]
+    if len(start) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in start):
+        raise ValueError(f"start must be two finite numbers x,y, got {start!r}")
+    if surface.is_data_defined and run_values["batch_size"] > surface.n_samples:
+        raise ValueError(f"batch_size must be at most {surface.n_samples} (the dataset size) on {surface.name}")
+    inputs = {
+        "theta": traced(surface.params, surface_values),
+        "hp": traced(rule.params, optimizer_values),
+        "sp": traced(schedule.params, schedule_values),
+        "run": traced(RUN_PARAMS, run_values),
+        "start": np.asarray(start, dtype=np.float64),
+    }
+    return Resolved(config, surface_values, optimizer_values, schedule_values, run_values,
+                    (float(start[0]), float(start[1])), inputs)
+
+
+def bucket(steps: int) -> int:
+    """Step counts compile once per power-of-two bucket, so a steps slider recompiles rarely."""
+    size = MIN_BUCKET
+    while size < steps:
+        size *= 2
+    return size
+
+
+# ---------------------------------------------------------------------------------------------------
+# Traced core
+
+
+def _objective(surface, inputs):
+    """(loss at weights, full-batch loss, data) for the run's surface, data made from the seed."""
+    theta = inputs["theta"]
+    key = jax.random.key(inputs["run"]["seed"].astype(jnp.uint32))
+    data = surface.make_data(jax.random.fold_in(key, 0), theta) if surface.is_data_defined else ()
+    n = surface.n_samples
+    full_weights = jnp.full((n,), 1.0 / n) if n else jnp.zeros((0,))
+
+    def loss_at(xy, weights):
+        return surface.loss(xy, theta, data, weights)
+
+    return loss_at, full_weights, jax.random.fold_in(key, 1)
+
+
+def _minibatch_weights(n, batch_size, key):
+    """Weights 1/B on B samples drawn without replacement (B traced; 0 or >= n means full batch)."""
+    ranks = jnp.argsort(jax.random.uniform(key, (n,)))
+    b = jnp.where((batch_size <= 0) | (batch_size >= n), n, batch_size)
+    return jnp.where(ranks < b, 1.0 / b, 0.0)
+
+
+def _step_machine(surface, rule, schedule, inputs):
+    """The per-step function shared by the full trace and the lean sweep."""
+    run = inputs["run"]
+    loss_at, full_weights, noise_key = _objective(surface, inputs)
+    full_loss = lambda xy: loss_at(xy, full_weights)  # noqa: E731
+    center = jnp.asarray([sum(surface.domain[0]) / 2, sum(surface.domain[1]) / 2])
+    span = max(surface.domain[0][1] - surface.domain[0][0], surface.domain[1][1] - surface.domain[1][0])
+
+    def status_of(previous, xy, loss, grad_norm):
+        bad = ~jnp.isfinite(loss) | ~jnp.all(jnp.isfinite(xy)) | (
+            jnp.max(jnp.abs(xy - center)) > DIVERGENCE_SPAN * span)
+        return jnp.where(previous == DIVERGED, DIVERGED,
+                         jnp.where(bad, DIVERGED,
+                                   jnp.where((previous == CONVERGED) | (grad_norm < run["tol"]), CONVERGED, RUNNING)))
+
+    def gradient_used(xy, t, g_full):
+        key = jax.random.fold_in(noise_key, t)
+        if surface.is_data_defined:
+            weights = _minibatch_weights(surface.n_samples, run["batch_size"], jax.random.fold_in(key, 0))
+            g = jax.grad(loss_at)(xy, weights)
+        else:
+            g = g_full
+        g = g + run["grad_noise"] * jax.random.normal(jax.random.fold_in(key, 1), (2,))
+        norm = jnp.linalg.norm(g)
+        # torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), never up.
+        coef = jnp.minimum(run["clip_norm"] / (norm + 1e-6), 1.0)
+        return jnp.where(run["clip_norm"] > 0, g * coef, g)
+
+    def project(xy):
+        r = run["radius"]
+        kind = run["projection"]
+        ball = xy * jnp.minimum(1.0, r / jnp.maximum(jnp.linalg.norm(xy), 1e-300))
+        box = jnp.clip(xy, -r, r)
+        return jnp.where(kind == 1, ball, jnp.where(kind == 2, box, xy))
+
+    def advance(xy, state, t, g_used, hessian):
+        lr, momentum = with_warmup(schedule.fn, t, inputs["hp"]["lr"], inputs["sp"], run["warmup"])
+        hp = dict(inputs["hp"], lr=lr)
+        if rule.momentum_param is not None:
+            hp[rule.momentum_param] = jnp.where(jnp.isnan(momentum), hp[rule.momentum_param], momentum)
+        if rule.needs_hessian:
+            hp["hessian"] = hessian
+        delta, new_state = rule.update(g_used, state, xy, hp)
+        return project(xy + delta), new_state, lr
+
+    return full_loss, status_of, gradient_used, advance, project
+
+
+def _freeze(active, new, old):
+    return jax.tree.map(lambda a, b: jnp.where(active, a, b), new, old)
+
+
+def _trace(surface_name: str, rule_name: str, schedule_name: str, n_rows: int, inputs):
+    surface, rule, schedule = get_surface(surface_name), get_rule(rule_name), get_schedule(schedule_name)
+    full_loss, status_of, gradient_used, advance, project = _step_machine(surface, rule, schedule, inputs)
+    steps = inputs["run"]["steps"]
+    xy0 = project(inputs["start"])
+
+    def body(carry, t):
+        xy, state, previous = carry
+        loss, g_full = jax.value_and_grad(full_loss)(xy)
+        hessian = jax.hessian(full_loss)(xy)
+        eigvals, eigvecs = jnp.linalg.eigh(hessian)
+        grad_norm = jnp.linalg.norm(g_full)
+        status = status_of(previous, xy, loss, grad_norm)
+        g_used = gradient_used(xy, t, g_full)
+        new_xy, new_state, lr = advance(xy, state, t, g_used, hessian)
+        active = (status == RUNNING) & (t < steps)
+        row = {
+            "xy": xy, "loss": loss, "grad": g_full, "grad_used": g_used, "grad_norm": grad_norm,
+            "lr": lr, "update": jnp.where(active, new_xy - xy, 0.0),
+            "velocity": rule.velocity(state), "eigvals": eigvals, "eigvecs": eigvecs, "status": status,
+        }
+        return (_freeze(active, new_xy, xy), _freeze(active, new_state, state), status), row
+
+    carry0 = (xy0, rule.init(xy0), jnp.asarray(RUNNING))
+    _, rows = jax.lax.scan(body, carry0, jnp.arange(n_rows))
+    return rows
+
+
+def _sweep(surface_name: str, rule_name: str, schedule_name: str, n_rows: int, inputs):
+    """Lean scan for sweeps: no per-step outputs, only where each run ends."""
+    surface, rule, schedule = get_surface(surface_name), get_rule(rule_name), get_schedule(schedule_name)
+    full_loss, status_of, gradient_used, advance, project = _step_machine(surface, rule, schedule, inputs)
+    steps = inputs["run"]["steps"]
+    xy0 = project(inputs["start"])
+
+    def body(carry, t):
+        xy, state, previous, converged_at, hit_at = carry
+        loss, g_full = jax.value_and_grad(full_loss)(xy)
+        status = status_of(previous, xy, loss, jnp.linalg.norm(g_full))
+        hessian = jax.hessian(full_loss)(xy) if rule.needs_hessian else None
+        new_xy, new_state, _ = advance(xy, state, t, gradient_used(xy, t, g_full), hessian)
+        active = (status == RUNNING) & (t < steps)
+        in_range = t <= steps
+        converged_at = jnp.where((status == CONVERGED) & (converged_at < 0) & in_range, t, converged_at)
+        hit_at = jnp.where((status == DIVERGED) & (hit_at < 0) & in_range, t, hit_at)
+        return (_freeze(active, new_xy, xy), _freeze(active, new_state, state),
+                jnp.where(in_range, status, previous), converged_at, hit_at), None
+
+    minus_one = jnp.asarray(-1)
+    carry0 = (xy0, rule.init(xy0), jnp.asarray(RUNNING), minus_one, minus_one)
+    (xy, _, status, converged_at, diverged_at), _ = jax.lax.scan(body, carry0, jnp.arange(n_rows))
+    return {"xy": xy, "final_loss": full_loss(xy), "status": status,
+            "steps_to_converge": converged_at, "diverged_at": diverged_at}
+
+
+_STATIC = ("surface_name", "rule_name", "schedule_name", "n_rows")
+trace_jit = jax.jit(_trace, static_argnames=_STATIC)
+trace_many_jit = jax.jit(jax.vmap(_trace, in_axes=(None, None, None, None, 0)), static_argnums=(0, 1, 2, 3))
+sweep_jit = jax.jit(jax.vmap(_sweep, in_axes=(None, None, None, None, 0)), static_argnums=(0, 1, 2, 3))
+
+
+def compilations() -> int:
+    """How many programs the engine has compiled so far (tests assert this stays put)."""
+    return trace_jit._cache_size() + trace_many_jit._cache_size() + sweep_jit._cache_size()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Per-row arrays of one run: row 0 is the start, row k the point after k updates."""
+
+    config: RunConfig
+    xy: np.ndarray  # (n, 2); NaN after the row where the run diverged
+    loss: np.ndarray
+    grad: np.ndarray  # full-batch gradient at the row's point
+    grad_used: np.ndarray  # the gradient the rule received (minibatch, noise, clipping)
+    grad_norm: np.ndarray
+    lr: np.ndarray  # rate used by the update from row k to k+1
+    update: np.ndarray  # xy[k+1] - xy[k]
+    velocity: np.ndarray
+    eigvals: np.ndarray  # (n, 2), ascending
+    eigvecs: np.ndarray  # (n, 2, 2), columns are eigenvectors
+    status: np.ndarray  # (n,) int: RUNNING / CONVERGED / DIVERGED
+
+    @property
+    def status_names(self) -> list[str]:
+        return [STATUS_NAMES[s] for s in self.status]
+
+    @property
+    def converged_at(self) -> int | None:
+        hits = np.flatnonzero(self.status == CONVERGED)
+        return int(hits[0]) if hits.size else None
+
+    @property
+    def diverged_at(self) -> int | None:
+        hits = np.flatnonzero(self.status == DIVERGED)
+        return int(hits[0]) if hits.size else None
+
+    @property
+    def final_status(self) -> str:
+        return STATUS_NAMES[int(self.status[-1])]
+
+    @property
+    def effective_step(self) -> np.ndarray:
+        """Per-axis step actually taken per unit gradient, -update/grad (adaptive methods' preconditioner)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(self.grad_used != 0, -self.update / self.grad_used, np.nan)
+
+
+def _to_trajectory(config: RunConfig, rows: dict, index=None) -> Trajectory:
+    n = config.steps + 1
+    pick = (lambda a: np.asarray(a)[:n]) if index is None else (lambda a: np.asarray(a)[index, :n])
+    arrays = {k: pick(v) for k, v in rows.items()}
+    status = arrays.pop("status").astype(int)
+    xy = arrays.pop("xy").copy()
+    diverged = np.flatnonzero(status == DIVERGED)
+    if diverged.size:  # the path stops at the point where it diverged
+        xy[diverged[0] + 1:] = np.nan
+    return Trajectory(config=config, xy=xy, status=status, **arrays)
+
+
+def simulate(config: RunConfig) -> Trajectory:
+    """Run one configuration; raises ValueError for invalid input."""
+    resolved = resolve_config(config)
+    surface, optimizer, schedule, size = config.structure()
+    rows = trace_jit(surface, optimizer, schedule, size + 1, _as_jax(resolved.inputs))
+    return _to_trajectory(config, rows)
+
+
+def simulate_many(configs: list[RunConfig]) -> list[Trajectory]:
+    """Run many configurations of one structure as one vectorised program (seed fans, start grids)."""
+    if not configs:
+        return []
+    structures = {c.structure() for c in configs}
+    if len(structures) != 1:
+        raise ValueError("simulate_many needs runs of one surface, optimizer, schedule and step bucket")
+    (surface, optimizer, schedule, size), = structures
+    batch = _stack([resolve_config(c).inputs for c in configs])
+    rows = trace_many_jit(surface, optimizer, schedule, size + 1, batch)
+    return [_to_trajectory(c, rows, i) for i, c in enumerate(configs)]
+
+
+def _as_jax(tree):
+    return jax.tree.map(jnp.asarray, tree)
+
+
+def _stack(trees: list[dict]):
+    return jax.tree.map(lambda *leaves: jnp.asarray(np.stack(leaves)), *trees)
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """One row per run of a sweep: the varied values and where each run ended."""
+
+    names: tuple[str, ...]
+    values: np.ndarray  # (runs, len(names))
+    final_loss: np.ndarray
+    steps_to_converge: np.ndarray  # -1 where the run never converged
+    diverged_at: np.ndarray  # -1 where it never diverged
+    status: np.ndarray
+    final_xy: np.ndarray
+
+
+# Where a varied name lives in the traced inputs.
+START_NAMES = ("start_x", "start_y")
+
+
+def locate(config: RunConfig, name: str) -> tuple[str, str | None, Param | None]:
+    """('hp'|'sp'|'theta'|'run'|'start', key, Param) for a name a sweep may vary."""
+    if name in START_NAMES:
+        return "start", name, None
+    from optimizers.params import suggest
+
+    groups = (
+        ("hp", get_rule(config.optimizer).params),
+        ("sp", get_schedule(config.schedule).params),
+        ("theta", get_surface(config.surface).params),
+        ("run", RUN_PARAMS),
+    )
+    for group, params in groups:
+        for p in params:
+            if p.name == name and p.kind in ("float", "int", "bool"):
+                return group, name, p
+    names = [p.name for _, ps in groups for p in ps if p.kind in ("float", "int", "bool")] + list(START_NAMES)
+    raise ValueError(f"cannot vary {name!r}{suggest(name, names)}")
+
+
+def sweep(config: RunConfig, grid: dict[str, np.ndarray]) -> SweepResult:
+    """Every combination of the given values (outer product, first name slowest) as one program."""
+    resolved = resolve_config(config)
+    names = tuple(grid)
+    mesh = np.meshgrid(*[np.asarray(grid[n], dtype=np.float64) for n in names], indexing="ij")
+    columns = [m.reshape(-1) for m in mesh]
+    n_runs = columns[0].size
+    batch = jax.tree.map(lambda leaf: np.broadcast_to(leaf, (n_runs, *np.shape(leaf))).copy(), resolved.inputs)
+    for name, column in zip(names, columns):
+        group, key, param = locate(config, name)
+        if param is not None:
+            for value in np.unique(column):
+                param.validate(int(value) if param.kind == "int" else value)
+            batch[group][key] = column
+        else:
+            batch["start"][:, START_NAMES.index(name)] = column
+    if "steps" in names:
+        raise ValueError("steps cannot be varied in a sweep; set --steps")
+    surface, optimizer, schedule, size = config.structure()
+    out = sweep_jit(surface, optimizer, schedule, size + 1, _as_jax(batch))
+    out = {k: np.asarray(v) for k, v in out.items()}
+    return SweepResult(names=names, values=np.stack(columns, axis=1), final_loss=out["final_loss"],
+                       steps_to_converge=out["steps_to_converge"].astype(int),
+                       diverged_at=out["diverged_at"].astype(int), status=out["status"].astype(int),
+                       final_xy=out["xy"])
