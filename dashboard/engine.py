@@ -411,3 +411,41 @@ def sweep(config: RunConfig, grid: dict[str, np.ndarray]) -> SweepResult:
                        steps_to_converge=out["steps_to_converge"].astype(int),
                        diverged_at=out["diverged_at"].astype(int), status=out["status"].astype(int),
                        final_xy=out["xy"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Surfaces on a grid (contours, curvature maps)
+
+
+def _grid(surface_name: str, resolution: int, theta, seed, x_range, y_range):
+    surface = get_surface(surface_name)
+    inputs = {"theta": theta, "run": {"seed": seed}}
+    loss_at, full_weights, _ = _objective(surface, inputs)
+    f = lambda xy: loss_at(xy, full_weights)  # noqa: E731
+    xs = jnp.linspace(x_range[0], x_range[1], resolution)
+    ys = jnp.linspace(y_range[0], y_range[1], resolution)
+    points = jnp.stack(jnp.meshgrid(xs, ys, indexing="xy"), axis=-1)  # (ny, nx, 2)
+    over_grid = lambda fn: jax.vmap(jax.vmap(fn))(points)  # noqa: E731
+    return {"x": xs, "y": ys, "z": over_grid(f), "eigvals": over_grid(lambda p: jnp.linalg.eigvalsh(jax.hessian(f)(p)))}
+
+
+grid_jit = jax.jit(_grid, static_argnames=("surface_name", "resolution"))
+
+
+@dataclass(frozen=True)
+class SurfaceGrid:
+    x: np.ndarray  # (nx,)
+    y: np.ndarray  # (ny,)
+    z: np.ndarray  # (ny, nx): loss, rows follow y
+    eigvals: np.ndarray  # (ny, nx, 2) Hessian eigenvalues, ascending
+
+
+def surface_grid(surface: str, surface_params: tuple = (), seed: int = 0, resolution: int = 121,
+                 domain: tuple | None = None) -> SurfaceGrid:
+    """The loss and Hessian eigenvalues on a grid over the surface's domain (or a given one)."""
+    spec = get_surface(surface)
+    values = resolve(spec.params, dict(surface_params), f"surface {spec.name}")
+    (x0, x1), (y0, y1) = domain or spec.domain
+    out = grid_jit(surface, resolution, _as_jax(traced(spec.params, values)), jnp.asarray(float(seed)),
+                   jnp.asarray([x0, x1], dtype=float), jnp.asarray([y0, y1], dtype=float))
+    return SurfaceGrid(**{k: np.asarray(v) for k, v in out.items()})
