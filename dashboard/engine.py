@@ -161,12 +161,24 @@ def _step_machine(surface, rule, schedule, inputs):
 
     def gradient_used(xy, t, g_full):
         key = jax.random.fold_in(noise_key, t)
+        # lax.cond skips the random draws entirely when the option is off and not varied across a batch.
         if surface.is_data_defined:
-            weights = _minibatch_weights(surface.n_samples, run["batch_size"], jax.random.fold_in(key, 0))
-            g = jax.grad(loss_at)(xy, weights)
+            n = surface.n_samples
+
+            def minibatch(xy):
+                weights = _minibatch_weights(n, run["batch_size"], jax.random.fold_in(key, 0))
+                return jax.grad(loss_at)(xy, weights)
+
+            use_batches = (run["batch_size"] > 0) & (run["batch_size"] < n)
+            g = jax.lax.cond(use_batches, minibatch, lambda xy: g_full, xy)
         else:
             g = g_full
-        g = g + run["grad_noise"] * jax.random.normal(jax.random.fold_in(key, 1), (2,))
+        g = jax.lax.cond(
+            run["grad_noise"] > 0,
+            lambda g: g + run["grad_noise"] * jax.random.normal(jax.random.fold_in(key, 1), (2,)),
+            lambda g: g,
+            g,
+        )
         norm = jnp.linalg.norm(g)
         # torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6), never up.
         coef = jnp.minimum(run["clip_norm"] / (norm + 1e-6), 1.0)
@@ -254,12 +266,39 @@ def _sweep(surface_name: str, rule_name: str, schedule_name: str, n_rows: int, i
 _STATIC = ("surface_name", "rule_name", "schedule_name", "n_rows")
 trace_jit = jax.jit(_trace, static_argnames=_STATIC)
 trace_many_jit = jax.jit(jax.vmap(_trace, in_axes=(None, None, None, None, 0)), static_argnums=(0, 1, 2, 3))
-sweep_jit = jax.jit(jax.vmap(_sweep, in_axes=(None, None, None, None, 0)), static_argnums=(0, 1, 2, 3))
+
+
+def _sweep_program(structure: tuple[str, str, str, int], batched: tuple[tuple[str, str], ...]):
+    """A jitted sweep that batches only the varied inputs: options left off stay scalar, so their
+    lax.cond branches are skipped rather than computed for every run (compiles once per varied set)."""
+    surface, optimizer, schedule, n_rows = structure
+
+    def run_all(inputs):
+        in_axes = {group: ({key: (0 if (group, key) in batched else None) for key in leaves}
+                           if isinstance(leaves, dict) else (0 if (group, None) in batched else None))
+                   for group, leaves in inputs.items()}
+        return jax.vmap(lambda one: _sweep(surface, optimizer, schedule, n_rows, one), in_axes=(in_axes,))(inputs)
+
+    return jax.jit(run_all)
 
 
 def compilations() -> int:
     """How many programs the engine has compiled so far (tests assert this stays put)."""
-    return trace_jit._cache_size() + trace_many_jit._cache_size() + sweep_jit._cache_size()
+    sweeps = sum(program._cache_size() for program in _sweep_program_cache_values())
+    return trace_jit._cache_size() + trace_many_jit._cache_size() + grid_jit._cache_size() + sweeps
+
+
+_SWEEP_PROGRAMS: dict = {}
+
+
+def _program_for(structure, batched):
+    if (structure, batched) not in _SWEEP_PROGRAMS:
+        _SWEEP_PROGRAMS[(structure, batched)] = _sweep_program(structure, batched)
+    return _SWEEP_PROGRAMS[(structure, batched)]
+
+
+def _sweep_program_cache_values():
+    return list(_SWEEP_PROGRAMS.values())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -393,19 +432,25 @@ def sweep(config: RunConfig, grid: dict[str, np.ndarray]) -> SweepResult:
     mesh = np.meshgrid(*[np.asarray(grid[n], dtype=np.float64) for n in names], indexing="ij")
     columns = [m.reshape(-1) for m in mesh]
     n_runs = columns[0].size
-    batch = jax.tree.map(lambda leaf: np.broadcast_to(leaf, (n_runs, *np.shape(leaf))).copy(), resolved.inputs)
+    if "steps" in names:
+        raise ValueError("steps cannot be varied in a sweep; set --steps")
+    batch = jax.tree.map(np.asarray, resolved.inputs)
+    batched = []
     for name, column in zip(names, columns):
         group, key, param = locate(config, name)
         if param is not None:
             for value in np.unique(column):
                 param.validate(int(value) if param.kind == "int" else value)
             batch[group][key] = column
+            batched.append((group, key))
         else:
+            if ("start", None) not in batched:
+                batch["start"] = np.broadcast_to(batch["start"], (n_runs, 2)).copy()
+                batched.append(("start", None))
             batch["start"][:, START_NAMES.index(name)] = column
-    if "steps" in names:
-        raise ValueError("steps cannot be varied in a sweep; set --steps")
     surface, optimizer, schedule, size = config.structure()
-    out = sweep_jit(surface, optimizer, schedule, size + 1, _as_jax(batch))
+    program = _program_for((surface, optimizer, schedule, size + 1), tuple(sorted(batched)))
+    out = program(_as_jax(batch))
     out = {k: np.asarray(v) for k, v in out.items()}
     return SweepResult(names=names, values=np.stack(columns, axis=1), final_loss=out["final_loss"],
                        steps_to_converge=out["steps_to_converge"].astype(int),
