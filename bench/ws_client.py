@@ -1,0 +1,76 @@
+"""A minimal Streamlit client over its real websocket protocol, for load tests without a browser.
+
+It speaks what the browser speaks: BackMsg(rerun_script=ClientState) up, ForwardMsg deltas down, and
+counts a rerun done at ForwardMsg.script_finished. Widgets are found in the deltas by their user key.
+"""
+from __future__ import annotations
+
+import time
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.sync.client import connect
+
+
+class StreamlitSession:
+    def __init__(self, base_url: str, page_script_hash: str = "", query_string: str = ""):
+        ws_url = base_url.replace("http://", "ws://") + "/_stcore/stream"
+        self.ws = connect(ws_url, subprotocols=["streamlit"], origin=base_url, max_size=None, open_timeout=30)
+        self.page_script_hash = page_script_hash
+        self.query_string = query_string
+        self.widgets: dict[str, object] = {}  # widget id -> element proto (slider, selectbox ...)
+        self.exceptions: list[str] = []
+        self.chart_specs: list[str] = []  # plotly specs drawn by the latest rerun
+
+    def close(self) -> None:
+        self.ws.close()
+
+    def rerun(self, widget_states: list | None = None, timeout: float = 60.0) -> float:
+        """Send one rerun and wait for it to finish; returns the seconds it took."""
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query_string
+        state.page_script_hash = self.page_script_hash
+        for widget in widget_states or []:
+            state.widget_states.widgets.append(widget)
+        self.chart_specs = []
+        started = time.perf_counter()
+        self.ws.send(msg.SerializeToString())
+        deadline = started + timeout
+        while True:
+            data = self.ws.recv(timeout=max(0.1, deadline - time.perf_counter()))
+            forward = ForwardMsg()
+            forward.ParseFromString(data)
+            kind = forward.WhichOneof("type")
+            if kind == "new_session" and not self.page_script_hash:
+                self.page_script_hash = forward.new_session.page_script_hash
+            elif kind == "delta":
+                self._note_element(forward.delta)
+            elif kind == "script_finished":
+                return time.perf_counter() - started
+
+    def _note_element(self, delta) -> None:
+        if delta.WhichOneof("type") != "new_element":
+            return
+        element = delta.new_element
+        which = element.WhichOneof("type")
+        if which == "plotly_chart":
+            self.chart_specs.append(element.plotly_chart.spec)
+        if which == "exception":
+            self.exceptions.append(element.exception.message)
+            return
+        inner = getattr(element, which, None)
+        widget_id = getattr(inner, "id", "")
+        if widget_id:
+            self.widgets[widget_id] = inner
+
+    def slider_state(self, key: str, value: float):
+        """The WidgetState that sets the slider with user key `key` to `value`."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget_id = next((wid for wid in self.widgets if wid.endswith(key)), None)
+        if widget_id is None:
+            raise KeyError(f"no widget with key {key!r}; seen: {list(self.widgets)[:20]}")
+        state = WidgetState(id=widget_id)
+        state.double_array_value.data.append(value)
+        return state
