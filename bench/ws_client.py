@@ -15,7 +15,9 @@ from websockets.sync.client import connect
 class StreamlitSession:
     def __init__(self, base_url: str, page_script_hash: str = "", query_string: str = ""):
         ws_url = base_url.replace("http://", "ws://") + "/_stcore/stream"
-        self.ws = connect(ws_url, subprotocols=["streamlit"], origin=base_url, max_size=None, open_timeout=30)
+        self._connection = connect(ws_url, subprotocols=["streamlit"], origin=base_url, max_size=None,
+                                   open_timeout=30)
+        self.ws = self._connection.__enter__()
         self.page_script_hash = page_script_hash
         self.query_string = query_string
         self.widgets: dict[str, object] = {}  # widget id -> element proto (slider, selectbox ...)
@@ -23,7 +25,7 @@ class StreamlitSession:
         self.chart_specs: list[str] = []  # plotly specs drawn by the latest rerun
 
     def close(self) -> None:
-        self.ws.close()
+        self._connection.__exit__(None, None, None)
 
     def rerun(self, widget_states: list | None = None, timeout: float = 60.0) -> float:
         """Send one rerun and wait for it to finish; returns the seconds it took."""
