@@ -174,8 +174,8 @@ SCHEDULES_LIST = [
             Param("pct_start", 0.3, 0.0, 1.0, low_open=True, high_open=True,
                   help="fraction of the cycle spent increasing the rate"),
             Param("anneal_strategy", "cos", kind="choice", choices=("cos", "linear"), help="shape of each phase"),
-            Param("div_factor", 25.0, 0.0, 1e6, low_open=True, help="starting rate = max_lr / div_factor"),
-            Param("final_div_factor", 1e4, 0.0, 1e9, low_open=True,
+            Param("div_factor", 25.0, 1.0, 1e6, help="starting rate = max_lr / div_factor"),
+            Param("final_div_factor", 1e4, 1.0, 1e9,
                   help="final rate = max_lr / div_factor / final_div_factor"),
             Param("three_phase", False, kind="bool", help="come back to the starting rate before the final decay"),
             Param("cycle_momentum", True, kind="bool", help="cycle momentum (beta1) opposite to the rate"),
@@ -348,8 +348,8 @@ _values_jit = jax.jit(_values, static_argnames=("name", "n"))
 
 def schedule_values(name: str, values: dict[str, Any] | None, base_lr: float, steps: int,
                     warmup: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """(lr, momentum) for updates t = 0 .. steps-1 as float64 numpy arrays, exactly as the engine
-    computes them; momentum is NaN where the schedule leaves the optimizer's own. Validates everything.
+    """(lr, momentum) for updates t = 0 .. steps-1 as float64 numpy arrays, the engine's formula (equal
+    to rounding); momentum is NaN where the schedule leaves the optimizer's own. Validates everything.
     One compilation per schedule and power-of-two step bucket."""
     schedule = get_schedule(name)
     resolved = resolve_schedule(schedule, dict(values or {}))
