@@ -19,7 +19,7 @@ import numpy as np  # noqa: E402
 from landscapes import get_surface  # noqa: E402
 from optimizers import get_rule, get_schedule  # noqa: E402
 from optimizers.params import Param, resolve, traced  # noqa: E402
-from optimizers.schedules import with_warmup  # noqa: E402
+from optimizers.schedules import resolve_schedule, with_warmup  # noqa: E402
 
 MAX_STEPS = 10_000
 MIN_BUCKET = 64
@@ -93,7 +93,7 @@ def resolve_config(config: RunConfig) -> Resolved:
     schedule = get_schedule(config.schedule)
     surface_values = resolve(surface.params, dict(config.surface_params), f"surface {surface.name}")
     optimizer_values = resolve(rule.params, dict(config.optimizer_params), f"optimizer {rule.name}")
-    schedule_values = resolve(schedule.params, dict(config.schedule_params), f"schedule {schedule.name}")
+    schedule_values = resolve_schedule(schedule, dict(config.schedule_params))
     if rule.check:
         rule.check(optimizer_values)
     run_given = {p.name: getattr(config, p.name) for p in RUN_PARAMS}

@@ -150,3 +150,10 @@ def test_compilation_counter_sees_a_new_structure():
     before = engine.compilations()
     simulate(gd(0.1, steps=3001))  # bucket 4096: used by no other test
     assert engine.compilations() == before + 1
+
+
+def test_schedule_cross_parameter_checks_reach_the_engine():
+    # pct_start * total_steps = 1 would divide by zero inside onecycle: refused before running
+    bad = gd(0.1).with_(schedule="onecycle", schedule_params=(("total_steps", 10), ("pct_start", 0.1)))
+    with pytest.raises(ValueError):
+        simulate(bad)
