@@ -1,0 +1,49 @@
+"""The dashboard's entry: shared scene controls in the sidebar and st.navigation over pages/.
+
+Run with `streamlit run dashboard/app.py`. Only pages whose script exists are listed, so the app starts
+while pages are still being written.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard.scene import shared_controls  # noqa: E402
+
+# (script, title, icon, url path); the first is the landing page.
+PAGES = (
+    ("pages/trajectories.py", "Trajectories", ":material/timeline:", "trajectories"),
+    ("pages/curvature.py", "Curvature (Hessian)", ":material/filter_hdr:", "curvature"),
+    ("pages/schedules.py", "Schedules and warmup", ":material/schedule:", "schedules"),
+    ("pages/explorer.py", "Learning-rate explorer", ":material/grid_on:", "explorer"),
+    ("pages/stochastic.py", "Stochastic gradients", ":material/scatter_plot:", "stochastic"),
+)
+
+
+def available_pages() -> list:
+    pages = []
+    for script, title, icon, url_path in PAGES:
+        if (ROOT / script).exists():
+            pages.append(st.Page(str(ROOT / script), title=title, icon=icon, url_path=url_path,
+                                 default=not pages))
+    return pages
+
+
+def main() -> None:
+    st.set_page_config(page_title="Optimisation on loss surfaces", page_icon=":material/landscape:",
+                       layout="wide")
+    page = st.navigation(available_pages())
+    with st.sidebar:
+        st.markdown("### Scene")
+    shared_controls()
+    page.run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""Streamlit widgets for declared parameters: one widget per Param, returning plain values.
+
+Every widget gets an explicit, stable `key=` so that presets and URLs (issue 4) can set a control by writing
+st.session_state[key] before the widget is drawn. A widget's starting value is put into session_state
+once (`setdefault`) and the widget is created without `value=`, which avoids Streamlit's warning about a
+widget given both a default and a session-state value.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from dashboard.engine import RUN_PARAMS
+from optimizers import RULES, SCHEDULES
+from optimizers.params import Param
+
+# Mantissas of a log slider: 1, 1.5, 2, 3, 4, 5, 6, 7, 8 per decade reads as a "nice" value everywhere.
+LOG_MANTISSAS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0)
+LOG_DECADES_EACH_SIDE = 4
+SLIDER_MAX_SPAN = 200.0  # wider float ranges get a number box: a slider step would be too coarse
+INT_SLIDER_MAX_SPAN = 1000
+# Rates that show something on the 2-D surfaces; torch's defaults (SGD 1e-3) crawl on them.
+DEMO_DEFAULTS = {"lr": 0.05}
+WARMUP = next(p for p in RUN_PARAMS if p.name == "warmup")
+
+
+def _initial(key: str, value: Any) -> None:
+    if key not in st.session_state:
+        st.session_state[key] = value
+
+
+def log_options(param: Param, around: float) -> list[float]:
+    """Nice log-spaced values within the parameter's bounds, LOG_DECADES_EACH_SIDE decades about `around`."""
+    centre = math.floor(math.log10(around))
+    values = []
+    for exponent in range(centre - LOG_DECADES_EACH_SIDE, centre + LOG_DECADES_EACH_SIDE + 1):
+        for mantissa in LOG_MANTISSAS:
+            values.append(float(f"{mantissa * 10.0 ** exponent:.6g}"))
+    return [v for v in values if _admissible(param, v)]
+
+
+def _admissible(param: Param, value: float) -> bool:
+    try:
+        param.validate(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _format_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def _float_step(param: Param) -> float:
+    span = param.high - param.low
+    return float(10.0 ** math.floor(math.log10(span / 100.0))) if span > 0 else 0.01
+
+
+def param_input(param: Param, key: str, label: str | None = None, container=st, default: Any = None) -> Any:
+    """One widget for any Param (float, log float, int, bool, choice, list); returns its validated value.
+
+    `default` overrides param.default as the starting value. A list that does not parse shows an error
+    under the box and the default is used, so a typo never raises.
+    """
+    label = label or param.name
+    start = param.default if default is None else default
+    help_text = param.help or None
+    if param.kind == "bool":
+        _initial(key, bool(start))
+        return bool(container.toggle(label, key=key, help=help_text))
+    if param.kind == "choice":
+        _initial(key, start)
+        return container.selectbox(label, param.choices, key=key, help=help_text)
+    if param.kind == "list":
+        _initial(key, ";".join(f"{v:g}" for v in start))
+        text = container.text_input(label, key=key, help=(help_text or "") + " (values separated by ;)")
+        try:
+            return param.parse(text)
+        except ValueError as error:
+            container.error(str(error))
+            return tuple(start)
+    if param.kind == "int":
+        return _int_input(param, key, label, container, int(start), help_text)
+    return _float_input(param, key, label, container, float(start), help_text)
+
+
+def _int_input(param, key, label, container, start, help_text):
+    low = int(param.low) if param.low is not None else None
+    high = int(param.high) if param.high is not None else None
+    _initial(key, start)
+    if low is not None and high is not None and high - low <= INT_SLIDER_MAX_SPAN:
+        return int(container.slider(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
+    return int(container.number_input(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
+
+
+def _float_input(param, key, label, container, start, help_text):
+    if param.log and start > 0:
+        current = st.session_state.get(key, start)
+        options = log_options(param, start)
+        # A preset or URL may ask for a value off the grid: keep it selectable rather than failing.
+        for extra in (start, current):
+            if isinstance(extra, (int, float)) and extra not in options and _admissible(param, extra):
+                options.append(float(extra))
+        options.sort()
+        _initial(key, float(start))
+        return float(container.select_slider(label, options=options, key=key, format_func=_format_number,
+                                             help=help_text))
+    bounded = param.low is not None and param.high is not None and math.isfinite(param.high - param.low)
+    if bounded and param.high - param.low <= SLIDER_MAX_SPAN:
+        step = _float_step(param)
+        low = param.low + step if param.low_open else param.low
+        high = param.high - step if param.high_open else param.high
+        _initial(key, float(np.clip(start, low, high)))
+        return float(container.slider(label, min_value=float(low), max_value=float(high), step=step, key=key,
+                                      help=help_text, format="%g"))
+    _initial(key, float(start))
+    return float(container.number_input(
+        label, min_value=None if param.low is None else float(param.low),
+        max_value=None if param.high is None else float(param.high),
+        step=0.01, key=key, help=help_text, format="%g"))
+
+
+def params_inputs(params: tuple[Param, ...], key_prefix: str, container=st,
+                  defaults: dict | None = None) -> tuple[tuple[str, Any], ...]:
+    """Widgets for a group of parameters -> ((name, value), ...) ready for a RunConfig."""
+    defaults = defaults or {}
+    return tuple((p.name, param_input(p, f"{key_prefix}.{p.name}", container=container,
+                                      default=defaults.get(p.name)))
+                 for p in params)
+
+
+def optimizer_controls(key_prefix: str, default_rule: str = "sgd", default_params: dict | None = None,
+                       container=st) -> tuple[str, tuple[tuple[str, Any], ...]]:
+    """A selectbox over every registered optimizer plus that optimizer's own parameters.
+
+    Parameter keys include the rule's name ("<prefix>.adam.lr"), so switching rule never hands one rule's
+    value to another's widget. default_params apply to any rule that has a parameter of that name.
+    """
+    names = list(RULES)
+    rule_key = f"{key_prefix}.rule"
+    _initial(rule_key, default_rule if default_rule in RULES else names[0])
+    if st.session_state[rule_key] not in RULES:  # a preset naming a rule that no longer exists
+        st.session_state[rule_key] = names[0]
+    name = container.selectbox("optimizer", names, key=rule_key, format_func=lambda n: RULES[n].title,
+                               help="the update rule; its equation is shown with the figures")
+    defaults = {**DEMO_DEFAULTS, **(default_params or {})}
+    values = params_inputs(RULES[name].params, f"{key_prefix}.{name}", container, defaults)
+    return name, values
+
+
+def schedule_controls(key_prefix: str, default: str = "constant", container=st
+                      ) -> tuple[str, tuple[tuple[str, Any], ...], int]:
+    """A selectbox over every registered schedule, its parameters and a linear warmup length."""
+    names = list(SCHEDULES)
+    schedule_key = f"{key_prefix}.schedule"
+    _initial(schedule_key, default if default in SCHEDULES else names[0])
+    if st.session_state[schedule_key] not in SCHEDULES:
+        st.session_state[schedule_key] = names[0]
+    name = container.selectbox("schedule", names, key=schedule_key, format_func=lambda n: SCHEDULES[n].title,
+                               help="how the learning rate changes with the step")
+    values = params_inputs(SCHEDULES[name].params, f"{key_prefix}.{name}", container)
+    warmup = param_input(WARMUP, f"{key_prefix}.warmup", label="warmup steps", container=container)
+    return name, values, int(warmup)
