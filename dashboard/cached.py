@@ -25,3 +25,16 @@ def simulate_many(configs: tuple[engine.RunConfig, ...]) -> list[engine.Trajecto
 @st.cache_data(max_entries=32, show_spinner=False)
 def sweep(config: engine.RunConfig, grid: tuple[tuple[str, tuple[float, ...]], ...]) -> engine.SweepResult:
     return engine.sweep(config, {name: np.asarray(values) for name, values in grid})
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def surface_grid(surface: str, surface_params: tuple = (), seed: int = 0, resolution: int = 121,
+                 domain: tuple | None = None) -> engine.SurfaceGrid:
+    return engine.surface_grid(surface, surface_params, seed, resolution, domain)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def critical_points(surface: str, surface_params: tuple = (), seed: int = 0) -> list:
+    from dashboard.critical import critical_points as find
+
+    return find(surface, surface_params, seed)

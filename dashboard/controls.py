@@ -27,7 +27,8 @@ DEMO_DEFAULTS = {"lr": 0.05}
 WARMUP = next(p for p in RUN_PARAMS if p.name == "warmup")
 
 
-def _initial(key: str, value: Any) -> None:
+def initial(key: str, value: Any) -> None:
+    """Give a widget its starting value once (presets and URLs may have set it already)."""
     if key not in st.session_state:
         st.session_state[key] = value
 
@@ -69,13 +70,13 @@ def param_input(param: Param, key: str, label: str | None = None, container=st, 
     start = param.default if default is None else default
     help_text = param.help or None
     if param.kind == "bool":
-        _initial(key, bool(start))
+        initial(key, bool(start))
         return bool(container.toggle(label, key=key, help=help_text))
     if param.kind == "choice":
-        _initial(key, start)
+        initial(key, start)
         return container.selectbox(label, param.choices, key=key, help=help_text)
     if param.kind == "list":
-        _initial(key, ";".join(f"{v:g}" for v in start))
+        initial(key, ";".join(f"{v:g}" for v in start))
         text = container.text_input(label, key=key, help=(help_text or "") + " (values separated by ;)")
         try:
             return param.parse(text)
@@ -90,7 +91,7 @@ def param_input(param: Param, key: str, label: str | None = None, container=st, 
 def _int_input(param, key, label, container, start, help_text):
     low = int(param.low) if param.low is not None else None
     high = int(param.high) if param.high is not None else None
-    _initial(key, start)
+    initial(key, start)
     if low is not None and high is not None and high - low <= INT_SLIDER_MAX_SPAN:
         return int(container.slider(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
     return int(container.number_input(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
@@ -105,7 +106,7 @@ def _float_input(param, key, label, container, start, help_text):
             if isinstance(extra, (int, float)) and extra not in options and _admissible(param, extra):
                 options.append(float(extra))
         options.sort()
-        _initial(key, float(start))
+        initial(key, float(start))
         return float(container.select_slider(label, options=options, key=key, format_func=_format_number,
                                              help=help_text))
     bounded = param.low is not None and param.high is not None and math.isfinite(param.high - param.low)
@@ -113,10 +114,10 @@ def _float_input(param, key, label, container, start, help_text):
         step = _float_step(param)
         low = param.low + step if param.low_open else param.low
         high = param.high - step if param.high_open else param.high
-        _initial(key, float(np.clip(start, low, high)))
+        initial(key, float(np.clip(start, low, high)))
         return float(container.slider(label, min_value=float(low), max_value=float(high), step=step, key=key,
                                       help=help_text, format="%g"))
-    _initial(key, float(start))
+    initial(key, float(start))
     return float(container.number_input(
         label, min_value=None if param.low is None else float(param.low),
         max_value=None if param.high is None else float(param.high),
@@ -141,7 +142,7 @@ def optimizer_controls(key_prefix: str, default_rule: str = "sgd", default_param
     """
     names = list(RULES)
     rule_key = f"{key_prefix}.rule"
-    _initial(rule_key, default_rule if default_rule in RULES else names[0])
+    initial(rule_key, default_rule if default_rule in RULES else names[0])
     if st.session_state[rule_key] not in RULES:  # a preset naming a rule that no longer exists
         st.session_state[rule_key] = names[0]
     name = container.selectbox("optimizer", names, key=rule_key, format_func=lambda n: RULES[n].title,
@@ -156,7 +157,7 @@ def schedule_controls(key_prefix: str, default: str = "constant", container=st
     """A selectbox over every registered schedule, its parameters and a linear warmup length."""
     names = list(SCHEDULES)
     schedule_key = f"{key_prefix}.schedule"
-    _initial(schedule_key, default if default in SCHEDULES else names[0])
+    initial(schedule_key, default if default in SCHEDULES else names[0])
     if st.session_state[schedule_key] not in SCHEDULES:
         st.session_state[schedule_key] = names[0]
     name = container.selectbox("schedule", names, key=schedule_key, format_func=lambda n: SCHEDULES[n].title,

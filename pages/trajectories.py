@@ -1,7 +1,121 @@
-"""Trajectories: optimizers' paths on the shared surface (placeholder while the page is written)."""
+"""Trajectories (landing page): up to six optimizers' paths on the shared surface, animated side by side."""
+from __future__ import annotations
+
 import streamlit as st
 
-from dashboard.scene import shared_config
+from dashboard import cached
+from dashboard.controls import initial, optimizer_controls
+from dashboard.critical import minima
+from dashboard.figures.curves import SPEEDS_MS, PathView
+from dashboard.figures.landscape import CLICK_TRACE_INDEX, surface_3d_figure, trajectories_figure
+from dashboard.figures.style import colour
+from dashboard.scene import set_start, shared_config
+from dashboard.summary import status_reason, summary_table, trajectories_csv
+from landscapes import get_surface
+from optimizers import RULES
+
+MAX_OPTIMIZERS = 6
+CHART_KEY = "traj.chart"
+# What each slot starts as: GD, heavy ball, then whichever of these rules the registry has.
+SLOT_DEFAULTS = (
+    ("sgd", {"lr": 0.05}),
+    ("sgd", {"lr": 0.05, "momentum": 0.8}),
+    ("adam", {"lr": 0.1}),
+    ("sgd", {"lr": 0.05, "momentum": 0.8, "nesterov": True}),
+    ("rmsprop", {"lr": 0.05}),
+    ("adagrad", {"lr": 0.5}),
+)
+TOLERANCES = (1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-8, 1e-10)
+
+
+def slot_default(slot: int) -> tuple[str, dict]:
+    rule, params = SLOT_DEFAULTS[slot]
+    return (rule, params) if rule in RULES else ("sgd", {"lr": 0.05})
+
+
+def on_contour_click() -> None:
+    """A click on the invisible grid over the contour moves the shared start point there."""
+    event = st.session_state.get(CHART_KEY) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    for point in reversed(points):
+        if point.get("curve_number") == CLICK_TRACE_INDEX and "x" in point and "y" in point:
+            set_start(float(point["x"]), float(point["y"]))
+            return
+
 
 st.title("Trajectories")
-st.write(shared_config())
+st.markdown(
+    "Watch how each update rule turns the same gradients into a different path: plain gradient descent "
+    "zig-zags across a steep valley while momentum builds speed along it. Where the dashed first-order "
+    "prediction and the solid actual decrease part company, the step is too long for the local curvature."
+)
+
+scene = shared_config()
+surface = get_surface(scene.surface)
+
+for key, value in (("traj.count", 2), ("traj.arrows", True), ("traj.show3d", False), ("traj.speed", "normal"),
+                   ("traj.tol", 1e-6)):
+    initial(key, value)
+options = st.columns(5)
+count = options[0].number_input("optimizers", 1, MAX_OPTIMIZERS, step=1, key="traj.count",
+                                help="how many optimizers to overlay (up to six)")
+show_arrows = options[1].toggle("step arrows", key="traj.arrows",
+                                help="gradient, velocity, update (and per-axis steps of adaptive methods)")
+show_3d = options[2].toggle("3-D view", key="traj.show3d")
+speed = options[3].selectbox("playback speed", list(SPEEDS_MS), key="traj.speed")
+tol = options[4].select_slider("tolerance ‖∇f‖ <", TOLERANCES, key="traj.tol", format_func=lambda v: f"{v:g}",
+                               help="a path has converged once its gradient norm is below this")
+
+paths, problems = [], []
+for row_start in range(0, int(count), 3):
+    columns = st.columns(3)
+    for offset, column in enumerate(columns):
+        slot = row_start + offset
+        if slot >= count:
+            break
+        box = column.container(border=True)
+        default_rule, default_params = slot_default(slot)
+        box.markdown(f"<span style='color:{colour(slot)};font-size:1.4em'>●</span> **optimizer {slot + 1}**",
+                     unsafe_allow_html=True)
+        rule_name, params = optimizer_controls(f"traj.opt{slot}", default_rule, default_params, container=box)
+        rule = RULES[rule_name]
+        box.latex(rule.latex)
+        config = scene.with_(optimizer=rule_name, optimizer_params=params, tol=float(tol))
+        try:
+            traj = cached.simulate(config)
+        except ValueError as error:
+            box.error(f"optimizer {slot + 1}: {error}")
+            problems.append(slot)
+            continue
+        paths.append(PathView(f"{slot + 1} {rule.title}", slot, traj))
+
+if not paths:
+    st.error("No optimizer could run with these settings; see the messages above.")
+    st.stop()
+
+try:
+    grid = cached.surface_grid(scene.surface, scene.surface_params, scene.seed, resolution=101)
+    critical = cached.critical_points(scene.surface, scene.surface_params, scene.seed)
+except ValueError as error:
+    st.error(str(error))
+    st.stop()
+
+figure = trajectories_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
+                             minima=minima(critical), arrows=show_arrows, speed=speed)
+st.plotly_chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mode="points",
+                config={"scrollZoom": False, "displaylogo": False})
+st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
+           "drag the step slider under the chart to scrub.")
+
+if show_3d:
+    st.plotly_chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),
+                    key="traj.chart3d")
+
+st.subheader("How each path ended")
+for path in paths:
+    st.markdown(f"<span style='color:{colour(path.slot)};font-size:1.2em'>●</span> **{path.label}**: "
+                f"{status_reason(path.traj)}", unsafe_allow_html=True)
+st.dataframe(summary_table(paths), hide_index=True, key="traj.summary")
+st.download_button("Download trajectories (CSV)", data=lambda: trajectories_csv(paths),
+                   file_name=f"trajectories_{scene.surface}.csv", mime="text/csv", key="traj.csv",
+                   on_click="ignore")

@@ -1,0 +1,252 @@
+"""Per-step curves (loss, distance, gradient norm, loss change) and the playback controls they share.
+
+Figure helpers here add traces to a figure at a given subplot and return the indices of the traces that
+animate, so one playback control can move a path on a contour and a step cursor on every curve.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+
+from dashboard.engine import Trajectory
+from dashboard.figures.style import colour
+
+MAX_FRAMES = 61
+SPEEDS_MS = {"slow": 250, "normal": 90, "fast": 30}  # milliseconds per frame
+
+
+class PathView(NamedTuple):
+    """One optimizer's run as drawn: its label, colour slot (stable across pages) and trajectory."""
+
+    label: str
+    slot: int
+    traj: Trajectory
+
+
+def frame_rows(n_rows: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """Rows shown as animation frames: every row when few, else evenly spaced, always first and last."""
+    if n_rows <= 0:
+        raise ValueError(f"n_rows must be positive, got {n_rows}")
+    if n_rows <= max_frames:
+        return np.arange(n_rows)
+    return np.unique(np.round(np.linspace(0, n_rows - 1, max_frames)).astype(int))
+
+
+def finite_positive(values) -> np.ndarray:
+    values = np.asarray(values, float).ravel()
+    return values[np.isfinite(values) & (values > 0)]
+
+
+def log_axis_range(values, floor_ratio: float = 1e-14, pad: float = 0.15) -> list[float] | None:
+    """[log10 lo, log10 hi] covering the positive finite values (None when there are none)."""
+    positive = finite_positive(values)
+    if positive.size == 0:
+        return None
+    hi = float(np.max(positive))
+    lo = max(float(np.min(positive)), hi * floor_ratio)
+    lo_log, hi_log = math.log10(lo), math.log10(hi)
+    if hi_log - lo_log < 1e-9:
+        lo_log, hi_log = lo_log - 0.5, hi_log + 0.5
+    return [lo_log - pad, hi_log + pad]
+
+
+def linear_axis_range(values, pad: float = 0.06) -> list[float]:
+    values = np.asarray(values, float).ravel()
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return [0.0, 1.0]
+    lo, hi = float(np.min(values)), float(np.max(values))
+    span = hi - lo if hi > lo else max(abs(hi), 1.0)
+    return [lo - pad * span, hi + pad * span]
+
+
+class Panel(NamedTuple):
+    """A side curve: its title, the series per trajectory, whether its y axis is logarithmic."""
+
+    title: str
+    series: object  # Callable[[Trajectory], np.ndarray] of length n_rows
+    log: bool
+
+
+def at_row(values: np.ndarray, row: int) -> float:
+    row = min(row, len(values) - 1)
+    return float(values[row])
+
+
+def _colours(paths: list[PathView]) -> list[str]:
+    return [colour(p.slot) for p in paths]
+
+
+def cursor_traces(k: int, ys: list[float], colours: list[str], cursor_y: list[float], xaxis: str, yaxis: str
+                  ) -> list[dict]:
+    """A vertical step line and one dot per path at step k (plain dicts: frames stay cheap to build)."""
+    return [
+        dict(type="scatter", x=[k, k], y=cursor_y, mode="lines", xaxis=xaxis, yaxis=yaxis, showlegend=False,
+             line=dict(color="#777777", width=1, dash="dot"), hoverinfo="skip"),
+        dict(type="scatter", x=[k] * len(ys), y=ys, mode="markers", xaxis=xaxis, yaxis=yaxis, showlegend=False,
+             hoverinfo="skip", marker=dict(color=colours, size=9, line=dict(color="white", width=1))),
+    ]
+
+
+def axis_names(fig: go.Figure, row: int, col: int) -> tuple[str, str]:
+    """('x2', 'y2')-style names of a subplot's axes, as traces refer to them."""
+    ref = fig.get_subplot(row, col)
+    return ref.xaxis.plotly_name.replace("axis", ""), ref.yaxis.plotly_name.replace("axis", "")
+
+
+def add_panel(fig: go.Figure, panel: Panel, paths: list[PathView], row: int, col: int, n_rows: int,
+              frames: np.ndarray, dash: str = "solid") -> tuple[list[int], list[list[dict]]]:
+    """Static curves of one panel plus its animated cursor (a dot per path and a vertical line).
+
+    Returns (animated trace indices, per-frame list of trace dicts for those indices).
+    """
+    all_values = [np.asarray(panel.series(p.traj), float) for p in paths]
+    joined = np.concatenate(all_values) if all_values else np.array([])
+    use_log = panel.log and log_axis_range(joined) is not None
+    steps = np.arange(n_rows)
+    for path, values in zip(paths, all_values):
+        shown = np.where(values > 0, values, np.nan) if use_log else values
+        fig.add_trace(go.Scatter(x=steps[:len(shown)], y=shown, mode="lines", name=path.label,
+                                 legendgroup=path.label, showlegend=False,
+                                 line=dict(color=colour(path.slot), width=2, dash=dash),
+                                 hovertemplate=f"{path.label}<br>step %{{x}}<br>{panel.title} %{{y:.4g}}<extra></extra>"),
+                      row=row, col=col)
+    if use_log:
+        y_range = log_axis_range(joined)
+        fig.update_yaxes(type="log", range=y_range, row=row, col=col)
+        cursor_y = [10 ** y_range[0], 10 ** y_range[1]]
+    else:
+        y_range = linear_axis_range(joined)
+        fig.update_yaxes(range=y_range, row=row, col=col)
+        cursor_y = y_range
+    fig.update_xaxes(range=[0, max(n_rows - 1, 1)], row=row, col=col)
+    xaxis, yaxis = axis_names(fig, row, col)
+
+    def at(k):
+        ys = [at_row(v, k) for v in all_values]
+        return [y if (y > 0 or not use_log) and math.isfinite(y) else None for y in ys]
+
+    per_frame = [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y, xaxis, yaxis) for k in frames]
+    first_index = len(fig.data)
+    for trace in per_frame[-1]:
+        fig.add_trace(trace)
+    return list(range(first_index, len(fig.data))), per_frame
+
+
+def loss_change(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
+    """(actual f(θ_{k+1}) − f(θ_k), first-order prediction ∇f(θ_k)·Δθ_k) for each row (NaN on the last).
+
+    For plain gradient descent Δθ = −η∇f, so the prediction is −η‖∇f‖²; where actual and predicted part,
+    the step is too long for the linear model of the loss.
+    """
+    actual = np.full(len(traj.loss), np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):
+        actual[:-1] = traj.loss[1:] - traj.loss[:-1]
+        predicted = np.einsum("ij,ij->i", traj.grad, traj.update)
+    predicted[-1] = np.nan
+    moved = np.linalg.norm(traj.update, axis=1) > 0
+    return np.where(moved, actual, np.nan), np.where(moved, predicted, np.nan)
+
+
+def add_loss_change_panel(fig: go.Figure, paths: list[PathView], row: int, col: int, n_rows: int,
+                          frames: np.ndarray) -> tuple[list[int], list[list[dict]]]:
+    """Decrease of the loss per step, actual (solid) against first-order prediction (dashed), log scale.
+
+    Steps where the loss rose are marked with an x at the size of the rise.
+    """
+    steps = np.arange(n_rows)
+    decreases = []
+    for path in paths:
+        actual, predicted = loss_change(path.traj)
+        decreases.append(-actual)
+        rose = actual > 0
+        colour_ = colour(path.slot)
+        fig.add_trace(go.Scatter(x=steps, y=np.where(-actual > 0, -actual, np.nan), mode="lines",
+                                 line=dict(color=colour_, width=2), showlegend=False, legendgroup=path.label,
+                                 hovertemplate=f"{path.label}<br>step %{{x}}<br>actual decrease %{{y:.3g}}<extra></extra>"),
+                      row=row, col=col)
+        fig.add_trace(go.Scatter(x=steps, y=np.where(-predicted > 0, -predicted, np.nan), mode="lines",
+                                 line=dict(color=colour_, width=2, dash="dash"), showlegend=False,
+                                 legendgroup=path.label,
+                                 hovertemplate=f"{path.label}<br>step %{{x}}<br>predicted −∇f·Δθ %{{y:.3g}}<extra></extra>"),
+                      row=row, col=col)
+        if np.any(rose):
+            fig.add_trace(go.Scatter(x=steps[rose], y=actual[rose], mode="markers", showlegend=False,
+                                     marker=dict(color=colour_, symbol="x", size=8), legendgroup=path.label,
+                                     hovertemplate=f"{path.label}<br>step %{{x}}<br>loss rose by %{{y:.3g}}<extra></extra>"),
+                          row=row, col=col)
+    every = np.abs(np.concatenate(decreases)) if decreases else np.array([])
+    y_range = log_axis_range(every) or [-1.0, 0.0]
+    fig.update_yaxes(type="log", range=y_range, row=row, col=col)
+    fig.update_xaxes(range=[0, max(n_rows - 1, 1)], row=row, col=col)
+    cursor_y = [10 ** y_range[0], 10 ** y_range[1]]
+    xaxis, yaxis = axis_names(fig, row, col)
+
+    def at(k):
+        ys = [abs(at_row(d, k)) for d in decreases]
+        return [y if y > 0 and math.isfinite(y) else None for y in ys]
+
+    per_frame = [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y, xaxis, yaxis) for k in frames]
+    first_index = len(fig.data)
+    for trace in per_frame[-1]:
+        fig.add_trace(trace)
+    return list(range(first_index, len(fig.data))), per_frame
+
+
+MOVING_KEYS = ("x", "y", "text")
+
+
+def _moving_part(trace) -> dict:
+    """Only what changes between frames: plotly.animate merges a frame's traces into the existing ones,
+    so styles set on the base trace need not travel again (frames shrink several-fold)."""
+    trace = trace if isinstance(trace, dict) else trace.to_plotly_json()
+    moving = {key: trace[key] for key in MOVING_KEYS if key in trace}
+    marker = trace.get("marker") or {}
+    arrays = {key: marker[key] for key in ("size", "color") if isinstance(marker.get(key), (list, tuple))}
+    if arrays:
+        moving["marker"] = arrays
+    return moving
+
+
+def add_playback(fig: go.Figure, frames: np.ndarray, animated: list[int], frame_data: list[list],
+                 speed: str = "normal") -> go.Figure:
+    """Attach frames (only the `animated` traces, no redraw) plus play/pause/resume buttons and a step slider.
+
+    The figure opens on the last frame, so a still image shows each whole path; Play starts at step 0.
+    """
+    if len(frame_data) != len(frames):
+        raise ValueError("one list of traces per frame is needed")
+    if speed not in SPEEDS_MS:
+        raise ValueError(f"speed must be one of {', '.join(SPEEDS_MS)}, got {speed!r}")
+    duration = SPEEDS_MS[speed]
+    # Frames are built unvalidated: their traces are plain dicts made here, and validating thousands of
+    # small traces would cost more than the rest of the page.
+    frame_data = [[_moving_part(trace) for trace in data] for data in frame_data]
+    # (assigned past the `frames` setter, which would validate every trace again).
+    fig._frame_objs = tuple(go.Frame(dict(name=str(int(k)), data=data, traces=animated), _validate=False)
+                            for k, data in zip(frames, frame_data))
+    play = {"frame": {"duration": duration, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
+    fig.update_layout(
+        updatemenus=[dict(
+            type="buttons", direction="left", x=0.0, y=-0.04, xanchor="left", yanchor="top", showactive=False,
+            pad=dict(r=6, t=0),
+            buttons=[
+                dict(label="▶ Play", method="animate", args=[None, {**play, "fromcurrent": False}]),
+                dict(label="❚❚ Pause", method="animate",
+                     args=[[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
+                                    "transition": {"duration": 0}}]),
+                dict(label="⏯ Resume", method="animate", args=[None, {**play, "fromcurrent": True}]),
+            ],
+        )],
+        sliders=[dict(
+            active=len(frames) - 1, x=0.22, y=-0.02, len=0.78, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
+            currentvalue=dict(prefix="step ", visible=True, xanchor="left"),
+            steps=[dict(label=str(int(k)), method="animate",
+                        args=[[str(int(k))], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
+                                              "transition": {"duration": 0}}]) for k in frames],
+        )],
+    )
+    return fig

@@ -1,0 +1,303 @@
+"""Figures of paths on a surface: the animated contour with side curves, and the 3-D view.
+
+Pure functions of numpy data (a SurfaceGrid, Trajectories, critical points) that return go.Figure.
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dashboard.engine import SurfaceGrid
+from dashboard.figures.curves import (Panel, PathView, add_loss_change_panel, add_panel, add_playback, at_row,
+                                      frame_rows)
+from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, colour
+from dashboard.summary import distance_to_nearest
+
+CONTOUR_SCALE = [[0.0, "#ffffff"], [0.35, "#e3e8ee"], [1.0, "#8d99a6"]]
+CLICK_GRID = 41  # invisible points per axis that turn a click on the contour into a start point
+CLICK_TRACE_NAME = "click to start here"
+CLICK_TRACE_INDEX = 1  # trajectories_figure draws the click grid right after the contour
+ADAPTIVE_HINT = "eps"  # rules with an eps parameter divide by a running gradient scale (adaptive methods)
+
+
+class CriticalMark(NamedTuple):
+    xy: tuple[float, float]
+    kind: str  # minimum | maximum | saddle | degenerate
+    eigvals: tuple[float, float] | None = None
+
+
+def contour_values(grid: SurfaceGrid, log_scale: bool) -> np.ndarray:
+    """The loss on the grid, or log1p(f − f_min) where a surface spans many decades (Rosenbrock)."""
+    z = np.asarray(grid.z, float)
+    if not log_scale:
+        return z
+    finite = z[np.isfinite(z)]
+    floor = float(np.min(finite)) if finite.size else 0.0
+    return np.log1p(np.maximum(z - floor, 0.0))
+
+
+def contour_trace(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28) -> go.Contour:
+    label = "log(1 + f − f_min)" if log_scale else "f"
+    return go.Contour(
+        x=grid.x, y=grid.y, z=contour_values(grid, log_scale), ncontours=ncontours, colorscale=CONTOUR_SCALE,
+        showscale=False, line=dict(width=0.7, color="#6b7785"), contours=dict(coloring="fill"),
+        hovertemplate=f"x %{{x:.3f}}<br>y %{{y:.3f}}<br>{label} %{{z:.4g}}<extra></extra>",
+        name="surface", showlegend=False,
+    )
+
+
+def critical_traces(points: list[CriticalMark]) -> list[go.Scatter]:
+    """One marker trace per kind (star minimum, x saddle, triangle maximum), in black with a white rim."""
+    traces = []
+    for kind in sorted({p.kind for p in points}):
+        chosen = [p for p in points if p.kind == kind]
+        text = [kind if p.eigvals is None else f"{kind}<br>λ = {p.eigvals[0]:.3g}, {p.eigvals[1]:.3g}"
+                for p in chosen]
+        traces.append(go.Scatter(
+            x=[p.xy[0] for p in chosen], y=[p.xy[1] for p in chosen], mode="markers", name=kind,
+            marker=dict(symbol=CRITICAL_MARKERS.get(kind, "circle-open"), size=15, color="#111111",
+                        line=dict(color="white", width=1.5)),
+            text=text, hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>", legendgroup="critical",
+            unselected=dict(marker=dict(opacity=1)),
+        ))
+    return traces
+
+
+def click_grid_trace(domain, n: int = CLICK_GRID) -> go.Scatter:
+    """An invisible grid of points: plotly reports clicks on points, never on contour traces."""
+    (x0, x1), (y0, y1) = domain
+    xs, ys = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    return go.Scatter(x=xs.ravel(), y=ys.ravel(), mode="markers", name=CLICK_TRACE_NAME, showlegend=False,
+                      marker=dict(size=14, color="rgba(0,0,0,0)"),
+                      selected=dict(marker=dict(color="rgba(0,0,0,0)")),
+                      unselected=dict(marker=dict(color="rgba(0,0,0,0)", opacity=0)),
+                      hovertemplate="click: start at (%{x:.2f}, %{y:.2f})<extra></extra>")
+
+
+def nice_scale(value: float) -> float:
+    """Round up to 1, 2 or 5 × 10^k (so an arrow scale reads as ×5, ×20, ...)."""
+    if not (math.isfinite(value) and value > 1):
+        return 1.0
+    exponent = math.floor(math.log10(value))
+    for mantissa in (1, 2, 5, 10):
+        if mantissa * 10 ** exponent >= value:
+            return float(mantissa * 10 ** exponent)
+    return float(10 ** (exponent + 1))
+
+
+def arrow_scale(paths: list[PathView], span: float) -> float:
+    """Arrows drawn × this factor so the typical step is visible (1 when steps are already visible)."""
+    norms = np.concatenate([np.linalg.norm(p.traj.update, axis=1) for p in paths]) if paths else np.array([])
+    norms = norms[np.isfinite(norms) & (norms > 0)]
+    if norms.size == 0:
+        return 1.0
+    typical = float(np.median(norms))
+    return 1.0 if typical >= 0.03 * span else nice_scale(0.06 * span / typical)
+
+
+def is_adaptive(config) -> bool:
+    from optimizers import get_rule
+
+    return any(p.name == ADAPTIVE_HINT for p in get_rule(config.optimizer).params)
+
+
+def velocity_in_step_units(traj, row: int) -> np.ndarray:
+    """The momentum buffer drawn as a step: −η·v, or −v where the convention keeps v in step units."""
+    v = traj.velocity[min(row, len(traj.velocity) - 1)]
+    if traj.config.optimizer == "sgd" and dict(traj.config.optimizer_params).get("convention") == "classic":
+        return -v
+    return -at_row(traj.lr, row) * v
+
+
+def arrow_trace(origins, vectors, scale: float, colours: list[str], dash: str, width: float, name: str,
+                xaxis: str = "x", yaxis: str = "y") -> dict:
+    """Arrows from each origin along scale × vector, in one trace: a neutral shaft, a head in each path's colour.
+
+    One trace per arrow kind (not per path) keeps the animation frames small.
+    """
+    xs, ys, sizes, heads = [], [], [], []
+    for origin, vector, colour_ in zip(origins, vectors, colours):
+        origin, vector = np.asarray(origin, float), np.asarray(vector, float)
+        if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(vector)) and np.linalg.norm(vector) > 0):
+            continue
+        tip = origin + scale * vector
+        xs += [origin[0], tip[0], None]
+        ys += [origin[1], tip[1], None]
+        sizes += [0, 13, 0]
+        heads += [colour_, colour_, colour_]
+    return dict(type="scatter", x=xs, y=ys, mode="lines+markers", name=name, showlegend=False, xaxis=xaxis,
+                yaxis=yaxis, hoverinfo="skip", line=dict(color="#333333", width=width, dash=dash),
+                marker=dict(symbol="arrow", size=sizes, angleref="previous", color=heads))
+
+
+def head_row(traj, row: int) -> int:
+    """The last row up to `row` with a finite point (a diverged path stops where it left)."""
+    row = min(row, len(traj.loss) - 1)
+    finite = np.flatnonzero(np.all(np.isfinite(traj.xy[:row + 1]), axis=1))
+    return int(finite[-1]) if finite.size else 0
+
+
+def trail_trace(path: PathView, row: int, max_points: int = 40) -> dict:
+    """The path so far (thinned for frames; the full-resolution path is drawn once, statically)."""
+    trail = path.traj.xy[:min(row, len(path.traj.loss) - 1) + 1]
+    if len(trail) > max_points:
+        keep = np.unique(np.round(np.linspace(0, len(trail) - 1, max_points)).astype(int))
+        trail = trail[keep]
+    return dict(type="scatter", x=trail[:, 0].astype(np.float32), y=trail[:, 1].astype(np.float32),
+                mode="lines", name=path.label, legendgroup=path.label, showlegend=False, hoverinfo="skip",
+                line=dict(color=colour(path.slot), width=3))
+
+
+def heads_trace(paths: list[PathView], row: int) -> dict:
+    xs, ys, texts = [], [], []
+    for path in paths:
+        traj = path.traj
+        r = head_row(traj, row)
+        xs.append(float(traj.xy[r, 0]))
+        ys.append(float(traj.xy[r, 1]))
+        text = (f"{path.label}<br>step {r}<br>loss {traj.loss[r]:.4g}<br>‖∇f‖ {traj.grad_norm[r]:.3g}"
+                f"<br>lr {traj.lr[r]:.3g}")
+        eff = traj.effective_step[r]
+        if is_adaptive(traj.config) and np.all(np.isfinite(eff)):
+            text += f"<br>effective step per axis {eff[0]:.3g}, {eff[1]:.3g}"
+        texts.append(text)
+    return dict(type="scatter", x=xs, y=ys, mode="markers", showlegend=False, text=texts,
+                hovertemplate="%{text}<extra></extra>",
+                marker=dict(color=[colour(p.slot) for p in paths], size=14, line=dict(color="white", width=2)))
+
+
+def step_arrows(paths: list[PathView], row: int, scale: float) -> list[dict]:
+    """At each path's current point: −η∇f (dotted), velocity (dash-dot), the update (solid), and for
+    adaptive methods the update split per axis (thin dotted), showing each axis' own step size."""
+    rows = [head_row(p.traj, row) for p in paths]
+    origins = [p.traj.xy[r] for p, r in zip(paths, rows)]
+    colours = [colour(p.slot) for p in paths]
+    gradient = [-at_row(p.traj.lr, r) * p.traj.grad[r] for p, r in zip(paths, rows)]
+    velocity = [velocity_in_step_units(p.traj, r) for p, r in zip(paths, rows)]
+    update = [p.traj.update[r] for p, r in zip(paths, rows)]
+    axis_origins, axis_vectors, axis_colours = [], [], []
+    for p, r, origin, colour_ in zip(paths, rows, origins, colours):
+        if is_adaptive(p.traj.config):
+            dx, dy = p.traj.update[r]
+            axis_origins += [origin, origin]
+            axis_vectors += [np.array([dx, 0.0]), np.array([0.0, dy])]
+            axis_colours += [colour_, colour_]
+    return [
+        arrow_trace(origins, gradient, scale, colours, "dot", 2, "−η∇f"),
+        arrow_trace(origins, velocity, scale, colours, "dashdot", 2, "velocity"),
+        arrow_trace(origins, update, scale, colours, "solid", 3.5, "update Δθ"),
+        arrow_trace(axis_origins, axis_vectors, scale, axis_colours, "dot", 1.2, "per-axis step"),
+    ]
+
+
+def path_frame(paths: list[PathView], row: int, scale: float, arrows: bool) -> list[dict]:
+    """Everything on the contour that moves with the playback, at one row."""
+    traces = [trail_trace(p, row) for p in paths] + [heads_trace(paths, row)]
+    return traces + (step_arrows(paths, row, scale) if arrows else [])
+
+
+def trajectories_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
+                        critical: list[CriticalMark] = (), minima=(), arrows: bool = True, speed: str = "normal",
+                        click_to_start: bool = True, present: bool = False, height: int = 780) -> go.Figure:
+    """Contour with paths (left) and loss, distance to the nearest minimum, ‖∇f‖ and loss change (right),
+    all driven by one playback control: the paths grow on the contour while a cursor moves on each curve."""
+    if not paths:
+        raise ValueError("trajectories_figure needs at least one path")
+    n_rows = max(len(p.traj.loss) for p in paths)
+    frames = frame_rows(n_rows)
+    minima = np.asarray(minima, float).reshape(-1, 2)
+    distance_title = "distance to nearest minimum" if len(minima) else "distance to nearest critical point"
+    targets = minima if len(minima) else np.asarray([m.xy for m in critical], float).reshape(-1, 2)
+    fig = make_subplots(
+        rows=4, cols=2, specs=[[{"rowspan": 4}, {}], [None, {}], [None, {}], [None, {}]],
+        column_widths=[0.56, 0.44], horizontal_spacing=0.09, vertical_spacing=0.07,
+        subplot_titles=("", "loss f", distance_title, "gradient norm ‖∇f‖",
+                        "decrease per step: actual — vs first-order −∇f·Δθ - -"),
+    )
+    (x0, x1), (y0, y1) = domain
+    span = max(x1 - x0, y1 - y0)
+    fig.add_trace(contour_trace(grid, log_contours), row=1, col=1)
+    if click_to_start:
+        fig.add_trace(click_grid_trace(domain), row=1, col=1)
+        assert len(fig.data) - 1 == CLICK_TRACE_INDEX
+    for path in paths:  # the whole path, faint and static; the animated trail covers it as it grows
+        fig.add_trace(go.Scatter(x=path.traj.xy[:, 0], y=path.traj.xy[:, 1], mode="lines", name=path.label,
+                                 legendgroup=path.label, line=dict(color=colour(path.slot), width=1.5),
+                                 opacity=0.35, hoverinfo="skip", showlegend=True), row=1, col=1)
+        fig.add_trace(go.Scatter(x=[path.traj.xy[0, 0]], y=[path.traj.xy[0, 1]], mode="markers",
+                                 legendgroup=path.label, showlegend=False, hoverinfo="skip",
+                                 marker=dict(symbol="circle-open", size=11, color=colour(path.slot),
+                                             line=dict(width=2))), row=1, col=1)
+    for trace in critical_traces(list(critical)):
+        fig.add_trace(trace, row=1, col=1)
+    scale = arrow_scale(paths, span)
+    per_frame = [path_frame(paths, int(k), scale, arrows) for k in frames]
+    first = len(fig.data)
+    for trace in per_frame[-1]:
+        fig.add_trace(trace, row=1, col=1)
+    animated = list(range(first, len(fig.data)))
+    panels = [
+        (Panel("loss", lambda t: t.loss, log=True), 1),
+        (Panel("distance", lambda t: distance_to_nearest(t.xy, targets), log=True), 2),
+        (Panel("‖∇f‖", lambda t: t.grad_norm, log=True), 3),
+    ]
+    for panel, row in panels:
+        indices, traces = add_panel(fig, panel, paths, row, 2, n_rows, frames)
+        animated += indices
+        for i, frame_traces in enumerate(traces):
+            per_frame[i] += frame_traces
+    indices, traces = add_loss_change_panel(fig, paths, 4, 2, n_rows, frames)
+    animated += indices
+    for i, frame_traces in enumerate(traces):
+        per_frame[i] += frame_traces
+    fig.update_xaxes(range=[x0, x1], constrain="domain", title_text="x", row=1, col=1)
+    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain", title_text="y",
+                     row=1, col=1)
+    fig.update_xaxes(title_text="step", row=4, col=2)
+    base_layout(fig, present=present, height=height)
+    note = "arrows: ··· −η∇f   −·− velocity −ηv   ━ update Δθ" + (f"   (drawn ×{scale:g})" if scale != 1 else "")
+    fig.add_annotation(text=note, xref="paper", yref="paper", x=0.0, y=1.0, yanchor="bottom", showarrow=False,
+                       font=dict(size=12, color="#444444"))
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), clickmode="event+select",
+                      dragmode="pan", margin=dict(t=70, b=110), hovermode="closest")
+    add_playback(fig, frames, animated, per_frame, speed)
+    return fig
+
+
+def surface_3d_figure(paths: list[PathView], grid: SurfaceGrid, *, log_scale: bool = False,
+                      critical: list[CriticalMark] = (), present: bool = False, height: int = 620) -> go.Figure:
+    """The surface in 3-D with each full path lying on it (static: a 3-D camera resets when animated)."""
+    z = contour_values(grid, log_scale)
+    finite = np.asarray(grid.z, float)[np.isfinite(grid.z)]
+    floor = float(np.min(finite)) if finite.size else 0.0
+
+    def height_of(loss):
+        loss = np.asarray(loss, float)
+        return np.log1p(np.maximum(loss - floor, 0.0)) if log_scale else loss
+
+    fig = go.Figure(layout=dict(template=TEMPLATE))
+    fig.add_trace(go.Surface(x=grid.x, y=grid.y, z=z, colorscale=CONTOUR_SCALE, showscale=False, opacity=0.9,
+                             name="surface", hoverinfo="skip", contours=dict(z=dict(show=True, width=1,
+                                                                                    color="#6b7785"))))
+    z_lo, z_hi = float(np.nanmin(z)), float(np.nanmax(z))
+    for path in paths:
+        xy = path.traj.xy
+        heights = np.clip(height_of(path.traj.loss), z_lo, z_hi)
+        fig.add_trace(go.Scatter3d(x=xy[:, 0], y=xy[:, 1], z=heights, mode="lines+markers", name=path.label,
+                                   line=dict(color=colour(path.slot), width=6),
+                                   marker=dict(size=2.5, color=colour(path.slot))))
+    for point in critical:
+        fig.add_trace(go.Scatter3d(x=[point.xy[0]], y=[point.xy[1]],
+                                   z=[float(np.interp(point.xy[0], grid.x, z[np.argmin(np.abs(grid.y - point.xy[1]))]))],
+                                   mode="markers", name=point.kind, showlegend=False,
+                                   marker=dict(size=6, color="#111111", symbol="diamond")))
+    base_layout(fig, present=present, height=height)
+    fig.update_layout(scene=dict(xaxis_title="x", yaxis_title="y",
+                                 zaxis_title="log(1 + f − f_min)" if log_scale else "f",
+                                 aspectmode="manual", aspectratio=dict(x=1, y=1, z=0.6)),
+                      margin=dict(l=0, r=0, t=30, b=0))
+    return fig
