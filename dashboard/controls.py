@@ -134,11 +134,13 @@ def params_inputs(params: tuple[Param, ...], key_prefix: str, container=st,
 
 
 def optimizer_controls(key_prefix: str, default_rule: str = "sgd", default_params: dict | None = None,
-                       container=st) -> tuple[str, tuple[tuple[str, Any], ...]]:
+                       container=st, more_container=None, shown: int = 2) -> tuple[str, tuple[tuple[str, Any], ...]]:
     """A selectbox over every registered optimizer plus that optimizer's own parameters.
 
     Parameter keys include the rule's name ("<prefix>.adam.lr"), so switching rule never hands one rule's
     value to another's widget. default_params apply to any rule that has a parameter of that name.
+    With `more_container` (an expander, say), only the first `shown` parameters go in `container` and the
+    rest in `more_container`, keeping a column of several optimizers short.
     """
     names = list(RULES)
     rule_key = f"{key_prefix}.rule"
@@ -148,8 +150,12 @@ def optimizer_controls(key_prefix: str, default_rule: str = "sgd", default_param
     name = container.selectbox("optimizer", names, key=rule_key, format_func=lambda n: RULES[n].title,
                                help="the update rule; its equation is shown with the figures")
     defaults = {**DEMO_DEFAULTS, **(default_params or {})}
-    values = params_inputs(RULES[name].params, f"{key_prefix}.{name}", container, defaults)
-    return name, values
+    params = RULES[name].params
+    if more_container is None:
+        return name, params_inputs(params, f"{key_prefix}.{name}", container, defaults)
+    first = params_inputs(params[:shown], f"{key_prefix}.{name}", container, defaults)
+    rest = params_inputs(params[shown:], f"{key_prefix}.{name}", more_container, defaults)
+    return name, first + rest
 
 
 def schedule_controls(key_prefix: str, default: str = "constant", container=st

@@ -40,9 +40,9 @@ for slot in range(int(count)):
     rule_name, defaults = SLOT_DEFAULTS[slot]
     box.markdown(f"<span style='color:{colour(slot)};font-size:1.4em'>●</span> **optimizer {slot + 1}**",
                  unsafe_allow_html=True)
-    rule_name, params = optimizer_controls(f"curv.opt{slot}", rule_name, defaults, container=box)
+    rule_name, params = optimizer_controls(f"curv.opt{slot}", rule_name, defaults, container=box.container(),
+                                           more_container=box.expander("more settings"))
     rule = RULES[rule_name]
-    box.latex(rule.latex)
     try:
         traj = cached.simulate(scene.with_(optimizer=rule_name, optimizer_params=params))
     except ValueError as error:
@@ -60,6 +60,10 @@ except ValueError as error:
 if paths:
     st.plotly_chart(curvature_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
                                      critical=critical, speed=speed), key="curv.chart")
+    st.latex(r"\text{stable on the local quadratic while}\ \lambda_{\max}<\frac{2}{\eta}\ \text{(GD)},\ "
+             r"\frac{2+2\beta}{\eta}\ \text{(heavy ball)},\ \frac{2(1+\beta)}{(1+2\beta)\eta}\ \text{(Nesterov)}")
+    for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
+        st.latex(RULES[name].latex)
     metrics = st.columns(len(paths))
     for column, path in zip(metrics, paths):
         start_eigs = path.traj.eigvals[0]
@@ -81,8 +85,9 @@ with table_column:
                      hide_index=True, key="curv.critical")
     else:
         st.info("No critical point inside the domain.")
-    st.latex(r"\nabla f(\theta^*)=0;\ \ H=\nabla^2 f(\theta^*)=V\Lambda V^\top:\ "
-             r"\lambda_{1,2}>0\ \text{minimum},\ <0\ \text{maximum},\ \text{mixed signs: saddle}")
+    st.latex(r"\nabla f(\theta^*)=0,\ \ H=V\Lambda V^\top")
+    st.caption("Both eigenvalues positive: minimum; both negative: maximum; mixed signs: saddle. "
+               "Found numerically where landscapes.analysis is available, else from the surface's metadata.")
 
 st.subheader("Newton's step beside the gradient step")
 st.latex(r"\Delta\theta_{\mathrm{GD}}=-\eta\nabla f,\quad \Delta\theta_{\mathrm{Newton}}=-H^{-1}\nabla f,\quad "

@@ -77,9 +77,9 @@ for row_start in range(0, int(count), 3):
         default_rule, default_params = slot_default(slot)
         box.markdown(f"<span style='color:{colour(slot)};font-size:1.4em'>●</span> **optimizer {slot + 1}**",
                      unsafe_allow_html=True)
-        rule_name, params = optimizer_controls(f"traj.opt{slot}", default_rule, default_params, container=box)
+        rule_name, params = optimizer_controls(f"traj.opt{slot}", default_rule, default_params, container=box.container(),
+                                               more_container=box.expander("more settings"))
         rule = RULES[rule_name]
-        box.latex(rule.latex)
         config = scene.with_(optimizer=rule_name, optimizer_params=params, tol=float(tol))
         try:
             traj = cached.simulate(config)
@@ -106,6 +106,11 @@ st.plotly_chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mod
                 config={"scrollZoom": False, "displaylogo": False})
 st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
            "drag the step slider under the chart to scrub.")
+st.subheader("The update rules")
+for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
+    dots = " ".join(f"<span style='color:{colour(p.slot)}'>●</span>" for p in paths if p.traj.config.optimizer == name)
+    st.markdown(f"{dots} **{RULES[name].title}**", unsafe_allow_html=True)
+    st.latex(RULES[name].latex)
 
 if show_3d:
     st.plotly_chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),
@@ -115,7 +120,9 @@ st.subheader("How each path ended")
 for path in paths:
     st.markdown(f"<span style='color:{colour(path.slot)};font-size:1.2em'>●</span> **{path.label}**: "
                 f"{status_reason(path.traj)}", unsafe_allow_html=True)
-st.dataframe(summary_table(paths), hide_index=True, key="traj.summary")
+st.dataframe(summary_table(paths), hide_index=True, key="traj.summary",
+             column_config={"final loss": st.column_config.NumberColumn(format="%.4e"),
+                            "final ‖∇f‖": st.column_config.NumberColumn(format="%.3e")})
 st.download_button("Download trajectories (CSV)", data=lambda: trajectories_csv(paths),
                    file_name=f"trajectories_{scene.surface}.csv", mime="text/csv", key="traj.csv",
                    on_click="ignore")

@@ -231,7 +231,7 @@ def add_playback(fig: go.Figure, frames: np.ndarray, animated: list[int], frame_
     play = {"frame": {"duration": duration, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
     fig.update_layout(
         updatemenus=[dict(
-            type="buttons", direction="left", x=0.0, y=-0.04, xanchor="left", yanchor="top", showactive=False,
+            type="buttons", direction="left", x=0.0, y=-0.07, xanchor="left", yanchor="top", showactive=False,
             pad=dict(r=6, t=0),
             buttons=[
                 dict(label="▶ Play", method="animate", args=[None, {**play, "fromcurrent": False}]),
@@ -242,8 +242,8 @@ def add_playback(fig: go.Figure, frames: np.ndarray, animated: list[int], frame_
             ],
         )],
         sliders=[dict(
-            active=len(frames) - 1, x=0.22, y=-0.02, len=0.78, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
-            currentvalue=dict(prefix="step ", visible=True, xanchor="left"),
+            active=len(frames) - 1, x=0.22, y=-0.07, len=0.78, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
+            currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(size=13)),
             steps=[dict(label=str(int(k)), method="animate",
                         args=[[str(int(k))], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
                                               "transition": {"duration": 0}}]) for k in frames],

@@ -141,7 +141,7 @@ def head_row(traj, row: int) -> int:
     return int(finite[-1]) if finite.size else 0
 
 
-def trail_trace(path: PathView, row: int, max_points: int = 40) -> dict:
+def trail_trace(path: PathView, row: int, max_points: int = 150) -> dict:
     """The path so far (thinned for frames; the full-resolution path is drawn once, statically)."""
     trail = path.traj.xy[:min(row, len(path.traj.loss) - 1) + 1]
     if len(trail) > max_points:
@@ -214,7 +214,7 @@ def trajectories_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log
     targets = minima if len(minima) else np.asarray([m.xy for m in critical], float).reshape(-1, 2)
     fig = make_subplots(
         rows=4, cols=2, specs=[[{"rowspan": 4}, {}], [None, {}], [None, {}], [None, {}]],
-        column_widths=[0.56, 0.44], horizontal_spacing=0.09, vertical_spacing=0.07,
+        column_widths=[0.56, 0.44], horizontal_spacing=0.09, vertical_spacing=0.09,
         subplot_titles=("", "loss f", distance_title, "gradient norm ‖∇f‖",
                         "decrease per step: actual — vs first-order −∇f·Δθ - -"),
     )

@@ -1,0 +1,60 @@
+"""Helpers for AppTest page tests: run the app on a page and read its charts back as plotly figures."""
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+
+import plotly.io as pio
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+TIMEOUT = 180  # the first run compiles the engine's programs
+
+
+def open_page(page: str | None = None) -> AppTest:
+    """The app after its first run, switched to `page` ("curvature.py", ...) and run again."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    if page is not None:
+        at.switch_page(f"../pages/{page}").run()
+    return at
+
+
+def figures(at: AppTest) -> list:
+    """Every plotly chart on the page as a go.Figure (rebuilt from the spec Streamlit sends)."""
+    return [pio.from_json(chart.proto.spec, skip_invalid=True) for chart in at.get("plotly_chart")]
+
+
+def values(data) -> np.ndarray | None:
+    """A trace attribute as a numpy array, decoding plotly's base64 typed-array form {dtype, bdata, shape}."""
+    if data is None:
+        return None
+    if isinstance(data, dict) and "bdata" in data:
+        array = np.frombuffer(base64.b64decode(data["bdata"]), dtype=np.dtype(data["dtype"]))
+        shape = data.get("shape")
+        if shape:
+            array = array.reshape([int(n) for n in str(shape).split(",")] if isinstance(shape, str) else shape)
+        return array.astype(float)
+    return np.array([np.nan if v is None else v for v in _flat(data)], dtype=object)
+
+
+def trace_data(fig) -> list:
+    """A comparable snapshot of every trace's x, y and z (decoded, as strings of their values)."""
+    snapshot = []
+    for trace in fig.to_plotly_json()["data"]:
+        snapshot.append(tuple(repr(None if values(trace.get(k)) is None else values(trace.get(k)).tolist())
+                              for k in ("x", "y", "z")))
+    return snapshot
+
+
+def _flat(items):
+    for v in items:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]

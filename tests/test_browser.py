@@ -1,0 +1,110 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, opens every page of the running
+dashboard, moves a slider, sees the chart change and no exception box, and saves screenshots.
+
+Skipped (saying so) only where no chromium is on PATH; `.ci/run` installs it so CI runs this.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from bench.browser import chromium_page, chromium_path, streamlit_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "screenshots"
+# (script, url path): every page the app can list; pages not written yet are skipped.
+PAGES = (
+    ("pages/trajectories.py", ""),
+    ("pages/curvature.py", "curvature"),
+    ("pages/schedules.py", "schedules"),
+    ("pages/explorer.py", "explorer"),
+    ("pages/stochastic.py", "stochastic"),
+)
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+EXCEPTION = '[data-testid="stException"]'
+SLIDER = '[data-testid="stSidebar"] input[type="range"][aria-label="start x"]'  # changes every page's chart
+
+# A fingerprint of the first chart's data: the sum of every finite x and y value (typed arrays included).
+FINGERPRINT_JS = """
+() => {
+  const gd = document.querySelector('%s');
+  if (!gd || !gd.data) return null;
+  let total = 0, count = 0;
+  for (const trace of gd.data) {
+    for (const key of ['x', 'y']) {
+      const values = trace[key];
+      if (!values || typeof values.length !== 'number') continue;
+      for (let i = 0; i < values.length; i++) {
+        const v = Number(values[i]);
+        if (Number.isFinite(v)) { total += v; count++; }
+      }
+    }
+  }
+  return total.toPrecision(12) + ':' + count;
+}
+""" % CHART
+
+pytestmark = pytest.mark.skipif(chromium_path() is None,
+                                reason="no chromium on PATH (apt-get install chromium); browser test skipped")
+
+
+def _wait_idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished the current run (its status widget stops saying 'Running')."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout_ms)
+
+
+def _wait_change(page, before: str, timeout_s: float = 30.0) -> str:
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        now = page.evaluate(FINGERPRINT_JS)
+        if now is not None and now != before:
+            return now
+        time.sleep(0.02)
+    raise AssertionError("the chart did not change after moving the slider")
+
+
+@pytest.fixture(scope="module")
+def app():
+    with streamlit_server("dashboard/app.py") as (url, process, started):
+        yield url, started
+
+
+def test_every_page_renders_and_reacts_to_a_slider(app):
+    url, started = app
+    SHOTS.mkdir(exist_ok=True)
+    timings = {}
+    present = [(script, path) for script, path in PAGES if (ROOT / script).exists()]
+    assert present, "no pages found"
+    with chromium_page(width=1600, height=2600) as page:
+        for index, (script, path) in enumerate(present):
+            name = Path(script).stem
+            opened = time.perf_counter()
+            page.goto(f"{url}/{path}")
+            page.wait_for_selector(CHART, timeout=120_000)
+            first_chart = time.perf_counter() - opened
+            if index == 0:
+                timings["first chart after server start (s)"] = round(time.perf_counter() - started, 2)
+            timings[f"{name}: first chart after opening (s)"] = round(first_chart, 2)
+            _wait_idle(page)
+            page.wait_for_function(f"() => ({FINGERPRINT_JS})() !== null", timeout=30_000)
+            assert page.locator(EXCEPTION).count() == 0, f"{name}: exception box on load"
+            before = page.evaluate(FINGERPRINT_JS)
+            slider = page.locator(SLIDER).first
+            slider.focus()
+            moved = time.perf_counter()
+            slider.press("ArrowRight")
+            slider.press("ArrowRight")
+            _wait_change(page, before)
+            timings[f"{name}: slider redraw (s)"] = round(time.perf_counter() - moved, 3)
+            _wait_idle(page)
+            page.wait_for_timeout(300)  # let plotly finish painting before the screenshot
+            assert page.locator(EXCEPTION).count() == 0, f"{name}: exception box after moving a slider"
+            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    (SHOTS / "timings.json").write_text(json.dumps(timings, indent=2))
+    print(json.dumps(timings, indent=2))
