@@ -216,6 +216,8 @@ def add_playback(fig: go.Figure, frames: np.ndarray, animated: list[int], frame_
     """Attach frames (only the `animated` traces, no redraw) plus play/pause/resume buttons and a step slider.
 
     The figure opens on the last frame, so a still image shows each whole path; Play starts at step 0.
+    Frames carry only x, y, text and marker arrays and are not validated (read them through
+    fig.to_dict()["frames"]; the go.Frame objects' .data attribute is not available).
     """
     if len(frame_data) != len(frames):
         raise ValueError("one list of traces per frame is needed")

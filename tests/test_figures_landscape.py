@@ -1,0 +1,176 @@
+"""Figure factories and the numbers they draw, each checked against an independent computation."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import engine
+from dashboard.critical import critical_points, minima
+from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure, stability_line
+from dashboard.figures.curves import PathView, frame_rows, loss_change, log_axis_range
+from dashboard.figures.landscape import (CLICK_TRACE_INDEX, CLICK_TRACE_NAME, arrow_trace, contour_values,
+                                         surface_3d_figure, trajectories_figure)
+from dashboard.figures.style import TEMPLATE, colour
+from dashboard.geometry import (condition_number, curvature_codes, curvature_kind, newton_step,
+                                quadratic_ellipse)
+from dashboard.summary import distance_to_nearest, stability_bound, status_reason, summary_table, trajectories_csv
+from landscapes import get_surface
+
+QUAD = engine.RunConfig(surface="quadratic", steps=120)  # f = ½(x² + 10y²): λ = 1, 10
+
+
+def sgd(lr, **extra):
+    return QUAD.with_(optimizer_params=(("lr", lr),) + tuple(extra.items()))
+
+
+@pytest.fixture(scope="module")
+def paths():
+    return [PathView("gd", 0, engine.simulate(sgd(0.05))),
+            PathView("hb", 1, engine.simulate(sgd(0.05, momentum=0.8)))]
+
+
+@pytest.fixture(scope="module")
+def grid():
+    return engine.surface_grid("quadratic", resolution=41)
+
+
+def test_frame_rows_cover_first_and_last():
+    assert list(frame_rows(5)) == [0, 1, 2, 3, 4]
+    rows = frame_rows(1001, max_frames=61)
+    assert rows[0] == 0 and rows[-1] == 1000 and len(rows) <= 61 and np.all(np.diff(rows) > 0)
+    with pytest.raises(ValueError):
+        frame_rows(0)
+
+
+def test_log_contours_are_log1p_above_the_minimum():
+    g = engine.surface_grid("rosenbrock", resolution=31)
+    x, y = np.meshgrid(g.x, g.y)
+    f = (1 - x) ** 2 + 100 * (y - x**2) ** 2  # Rosenbrock by hand
+    assert np.allclose(contour_values(g, True), np.log1p(f - f.min()), atol=1e-9)
+    assert np.allclose(contour_values(g, False), f)
+
+
+def test_trajectories_figure_structure(paths, grid):
+    fig = trajectories_figure(paths, grid, get_surface("quadratic").domain, critical=critical_points("quadratic"),
+                              minima=[(0.0, 0.0)])
+    assert isinstance(fig, go.Figure) and fig.layout.template.layout.to_plotly_json() == \
+        go.Figure(layout=dict(template=TEMPLATE)).layout.template.layout.to_plotly_json()
+    assert fig.data[CLICK_TRACE_INDEX].name == CLICK_TRACE_NAME
+    assert fig.layout.yaxis.scaleanchor == "x" and list(fig.layout.xaxis.range) == [-2.0, 2.0]
+    rows = frame_rows(121)
+    frames = fig.to_dict()["frames"]  # frames are built unvalidated: read them as plain dicts
+    assert [f["name"] for f in frames] == [str(r) for r in rows]
+    for frame in frames:
+        assert len(frame["data"]) == len(frame["traces"])
+    # Each path keeps its slot's colour on the contour.
+    trails = [t for t in fig.data if t.type == "scatter" and t.name in ("gd", "hb") and t.mode == "lines"]
+    assert {t.line.color for t in trails} == {colour(0), colour(1)}
+    # The head marker in frame k sits at the path's point k.
+    k = int(rows[10])
+    heads = [t for t in frames[10]["data"] if "text" in t and len(t["x"]) == 2]
+    assert np.allclose(heads[0]["x"], [paths[0].traj.xy[k, 0], paths[1].traj.xy[k, 0]])
+    # Side panels: loss on a log axis with a fixed range.
+    assert fig.layout.yaxis2.type == "log" and fig.layout.yaxis2.range is not None
+    assert fig.layout.sliders[0].active == len(rows) - 1
+
+
+def test_first_order_prediction_is_minus_lr_grad_squared_for_gd(paths):
+    traj = paths[0].traj
+    actual, predicted = loss_change(traj)
+    g = traj.grad[:-1]
+    assert np.allclose(predicted[:-1], -0.05 * np.sum(g * g, axis=1))
+    f = 0.5 * (traj.xy[:, 0] ** 2 + 10 * traj.xy[:, 1] ** 2)  # the quadratic by hand
+    assert np.allclose(actual[:-1], np.diff(f))
+
+
+def test_arrow_tips():
+    trace = arrow_trace([np.array([1.0, 2.0])], [np.array([0.5, -1.0])], 2.0, ["#000000"], "solid", 2, "a")
+    assert trace["x"][:2] == [1.0, 2.0] and trace["y"][:2] == [2.0, 0.0]
+    empty = arrow_trace([np.array([1.0, 2.0])], [np.zeros(2)], 1.0, ["#000000"], "solid", 2, "a")
+    assert empty["x"] == []
+
+
+@pytest.mark.parametrize("extra, bound", [({}, 2 / 10), ({"momentum": 0.5}, 3 / 10),
+                                          ({"momentum": 0.5, "nesterov": True}, 2 * 1.5 / (2 * 10))])
+def test_stability_bounds_match_the_engine(extra, bound):
+    """Just below the stated bound a run settles, just above it diverges (κ = 10, λmax = 10)."""
+    assert stability_bound(sgd(0.1, **extra), 10.0).lr == pytest.approx(bound)
+    below = engine.simulate(sgd(bound * 0.97, **extra).with_(steps=2000))
+    above = engine.simulate(sgd(bound * 1.03, **extra).with_(steps=2000))
+    assert below.diverged_at is None and below.loss[-1] < 1e-6
+    assert above.diverged_at is not None
+
+
+def test_status_reason_for_divergence_names_the_bound():
+    traj = engine.simulate(sgd(0.3))
+    assert traj.diverged_at is not None
+    assert status_reason(traj).startswith(f"diverged at step {traj.diverged_at}: lr 0.3 > 2/λmax = 0.2")
+
+
+def test_summary_and_csv(paths):
+    table = summary_table(paths)
+    assert list(table["optimizer"]) == ["gd", "hb"]
+    assert table["steps to tolerance"][1] == paths[1].traj.converged_at
+    csv = trajectories_csv(paths)
+    assert csv.count("\n") == 1 + 2 * 121
+
+
+def test_distance_to_nearest():
+    d = distance_to_nearest(np.array([[3.0, 4.0], [1.0, 0.0]]), [(0.0, 0.0), (1.0, 1.0)])
+    assert np.allclose(d, [np.hypot(2, 3), 1.0])
+
+
+def test_newton_step_reaches_the_quadratic_minimum():
+    traj = engine.simulate(sgd(0.1).with_(start=(1.3, -0.7), steps=1))
+    step = newton_step(traj.grad[0], traj.eigvals[0], traj.eigvecs[0])
+    assert np.allclose(traj.xy[0] + step, [0.0, 0.0], atol=1e-12)
+
+
+def test_saddle_free_newton_descends_where_newton_climbs():
+    saddle = engine.RunConfig(surface="saddle", start=(0.5, 0.3), steps=1)
+    traj = engine.simulate(saddle)
+    g, lam, vec = traj.grad[0], traj.eigvals[0], traj.eigvecs[0]
+    plain, free = newton_step(g, lam, vec), newton_step(g, lam, vec, saddle_free=True)
+    assert np.allclose(traj.xy[0] + plain, [0, 0], atol=1e-12)  # Newton jumps to the saddle
+    assert g @ free < 0  # saddle-free Newton is a descent direction
+    assert np.allclose(free, [-0.5, 0.3])  # |H| = 2I: -g/2 with g = (2x, -2y)
+
+
+def test_ellipse_is_a_level_set_of_the_local_quadratic():
+    lam, vec = np.array([1.0, 9.0]), np.eye(2)
+    points = quadratic_ellipse((0.0, 0.0), lam, vec, size=0.6)
+    levels = 0.5 * (points[:, 0] ** 2 * 1.0 + points[:, 1] ** 2 * 9.0)
+    assert np.allclose(levels, levels[0]) and np.max(np.abs(points[:, 0])) == pytest.approx(0.6)
+
+
+def test_curvature_kinds_and_condition_number():
+    assert [curvature_kind(e) for e in ([1, 2], [-1, 2], [-2, -1], [0, 1])] == ["convex", "saddle", "concave", "flat"]
+    assert list(curvature_codes(np.array([[1, 2], [-1, 2], [-2, -1], [0, 1]]))) == [0, 1, 2, 3]
+    assert condition_number([1.0, 10.0]) == 10.0 and condition_number([0.0, 1.0]) == float("inf")
+
+
+def test_critical_points_of_the_quadratic():
+    (point,) = critical_points("quadratic", (("kappa", 25.0),))
+    assert point.kind == "minimum" and np.allclose(point.eigvals, [1.0, 25.0])
+    assert minima([point]).shape == (1, 2)
+
+
+def test_curvature_figures(paths, grid):
+    fig = curvature_figure(paths, grid, get_surface("quadratic").domain)
+    assert len(fig.frames) == len(frame_rows(121)) and fig.layout.yaxis.scaleanchor == "x"
+    line = stability_line(paths[1].traj)
+    assert np.allclose(line, (2 + 2 * 0.8) / 0.05)  # heavy ball: (2+2β)/η
+    saddle_grid = engine.surface_grid("saddle", resolution=21)
+    kinds = set(curvature_map_figure(saddle_grid).data[0].customdata.ravel())
+    assert kinds == {"saddle"}
+    newton = newton_figure(grid, (1.0, 1.0), np.array([1.0, 10.0]), np.array([1.0, 10.0]), np.eye(2), 0.1)
+    tips = {t.name: (t.x[1], t.y[1]) for t in newton.data if t.name and "Newton" in t.name}
+    assert np.allclose(tips["Newton −H⁻¹∇f"], (0.0, 0.0))
+
+
+def test_surface_3d_and_log_axis(paths, grid):
+    fig = surface_3d_figure(paths, grid)
+    assert fig.data[0].type == "surface" and len([t for t in fig.data if t.type == "scatter3d"]) >= 2
+    assert log_axis_range([1e-3, 10.0], pad=0) == [-3.0, 1.0]
+    assert log_axis_range([0.0, -1.0]) is None
