@@ -20,7 +20,7 @@ import keyword
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MAX_LENGTH = 500
 MAX_NESTING = 32
@@ -330,10 +330,10 @@ class _Parser:
         if token.kind == "(":
             self.enter(token)
             inner = self.expr()
-            self.close(token, "a parenthesis")
+            closing = self.close(token, "a parenthesis")
             self.leave()
-            # The node keeps its own span; the parentheses are only grouping.
-            return inner
+            # The span takes in the parentheses, so a message quoting it reads "(x + y)^-101".
+            return replace(inner, start=token.start, end=closing.start + 1)
         if token.kind == "end":
             raise FormulaError(token.column, "formula ends too early; expected a number, x, y, a constant, "
                                              "a function or '('")
