@@ -367,7 +367,7 @@ def parse_formula(text: str) -> Surface:
     start, note = default_start(folded)
     missing = nonfinite_fraction(folded)
     if missing > 0 and not note:
-        note = (f"f is not finite on {100 * missing:.0f}% of the domain (shown blank); a path that steps "
+        note = (f"f is not finite on {100 * missing:.2g}% of the domain (shown blank); a path that steps "
                 "there stops as diverged.")
     title = canonical if len(canonical) <= 60 else canonical[:59] + "…"
     return Surface(
