@@ -18,7 +18,7 @@ from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, col
 from dashboard.summary import distance_to_nearest
 
 CONTOUR_SCALE = [[0.0, "#ffffff"], [0.35, "#e3e8ee"], [1.0, "#8d99a6"]]
-CLICK_GRID = 41  # invisible points per axis that turn a click on the contour into a start point
+CLICK_GRID = 31  # invisible points per axis that turn a click on the contour into a start point
 CLICK_TRACE_NAME = "click to start here"
 CLICK_TRACE_INDEX = 1  # trajectories_figure draws the click grid right after the contour
 ADAPTIVE_HINT = "eps"  # rules with an eps parameter divide by a running gradient scale (adaptive methods)
