@@ -1,0 +1,4 @@
+"""`python -m dashboard`: the command-line interface (dashboard/cli.py)."""
+from dashboard.cli import main
+
+raise SystemExit(main())
