@@ -17,6 +17,9 @@ LossFn = Callable[..., Any]
 class CriticalPoint:
     xy: tuple[float, float]
     kind: str  # "minimum" | "maximum" | "saddle"
+    # True where the Hessian is singular, so the second-order test says "degenerate" and the kind comes
+    # from higher-order terms (the monkey saddle's origin).
+    degenerate: bool = False
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,9 @@ class Surface:
     domain: tuple[tuple[float, float], tuple[float, float]] = ((-2.0, 2.0), (-2.0, 2.0))
     starts: tuple[tuple[float, float], ...] = ((1.5, 1.5),)
     critical_points: tuple[CriticalPoint, ...] = ()  # at the default parameters
+    # True when critical_points lists every critical point inside the domain (tests hold it to that);
+    # False where only some are known (Ackley) or they depend on the data (regressions).
+    critical_points_complete: bool = True
     log_contours: bool = False
     note: str = ""
     # Data-defined surfaces: make_data(key, theta) -> pytree of arrays with n_samples rows.

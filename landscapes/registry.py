@@ -1,12 +1,12 @@
 """Name -> Surface lookup for every built-in surface."""
 from __future__ import annotations
 
-from landscapes import analytic, data
+from landscapes import analytic, classic, data
 from landscapes.base import Surface
 from landscapes.formula import CUSTOM_PREFIX, custom_surface
 from optimizers.params import suggest
 
-SURFACES: dict[str, Surface] = {s.name: s for s in (*analytic.SURFACES, *data.SURFACES)}
+SURFACES: dict[str, Surface] = {s.name: s for s in (*analytic.SURFACES, *classic.SURFACES, *data.SURFACES)}
 
 
 def get_surface(name: str) -> Surface:
