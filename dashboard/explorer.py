@@ -11,6 +11,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from dashboard.engine import CONVERGED, DIVERGED, RunConfig, SweepResult
+from landscapes import analysis
 from optimizers import get_rule
 
 # A Hessian counts as constant (the surface is a quadratic) when its eigenvalues vary less than this,
@@ -140,9 +141,9 @@ def heavy_ball_rate(lr, beta, eigvals) -> np.ndarray:
     return worst
 
 
-def heavy_ball_limit(beta, lam_max: float) -> np.ndarray:
-    """The largest stable η for heavy ball at momentum β: (2 + 2β)/λmax (β = 0: 2/λmax)."""
-    return (2.0 + 2.0 * np.asarray(beta, float)) / lam_max
+def heavy_ball_limits(betas, eigvals) -> np.ndarray:
+    """The largest stable η at each momentum β: (2 + 2β)/λmax (landscapes.analysis; β = 0 gives 2/λmax)."""
+    return np.asarray([analysis.max_stable_lr_heavy_ball(eigvals, float(b)) for b in np.asarray(betas, float)])
 
 
 def heavy_ball_equivalent(config: RunConfig) -> bool:
