@@ -46,7 +46,9 @@ def _ackley(xy, theta, data, weights):
     a, b, c = theta["a"], theta["b"], theta["c"]
     norm = jnp.sqrt(0.5 * (xy[0] ** 2 + xy[1] ** 2) + ACKLEY_DELTA) - math.sqrt(ACKLEY_DELTA)
     waves = 0.5 * (jnp.cos(c * xy[0]) + jnp.cos(c * xy[1]))
-    return -a * jnp.exp(-b * norm) - jnp.exp(waves) + a + jnp.e
+    # The same as -a e^{-b norm} - e^{waves} + a + e, grouped with expm1 so that both terms vanish exactly
+    # at the origin (f(0, 0) = 0, not a rounding residue of e - exp(1)).
+    return -a * jnp.expm1(-b * norm) - jnp.e * jnp.expm1(waves - 1.0)
 
 
 def _booth(xy, theta, data, weights):
