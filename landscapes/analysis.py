@@ -235,16 +235,18 @@ def _newton_search(loss: Callable, iterations: int):
             # A step must cut |g| by at least 0.1%: once Newton has converged, rounding noise does not.
             better = jnp.isfinite(norms) & (norms < (1.0 - 1e-3) * jnp.linalg.norm(g))
             first = jnp.argmax(better)
-            return jnp.where(better[first], trials[first], p), better[first]
+            new = jnp.where(better[first], trials[first], p)
+            # Moving means a step above rounding: Newton creeps linearly into degenerate points (x^4), so
+            # it must not stop on |g| alone, or copies of one point from different starts stay apart.
+            moved = better[first] & (jnp.linalg.norm(new - p) > 1e-15 * (1.0 + jnp.linalg.norm(p)))
+            return new, moved
 
         def solve(p):
-            # Stop at |g| <= 1e-12 |g(start)| or once no step lowers |g| (stuck); under vmap the
+            # Stop once a step no longer moves the point (converged to rounding, or stuck); under vmap the
             # loop runs until every start has stopped, so convex surfaces finish in a few iterations.
-            done = 1e-12 * jnp.maximum(1.0, jnp.linalg.norm(grad(p)))
-
             def more(carry):
-                q, moved, i = carry
-                return moved & (i < iterations) & (jnp.linalg.norm(grad(q)) > done)
+                _, moved, i = carry
+                return moved & (i < iterations)
 
             def advance(carry):
                 q, _, i = carry
