@@ -258,9 +258,18 @@ def fan_learning_rates(limit: float | None, user_lr: float) -> tuple[list[float]
     return [f * user_lr for f in FAN_FACTORS], "user"
 
 
-def outcome(loss: np.ndarray, status: np.ndarray) -> str:
-    """How a run went, from its loss curve: diverged, oscillating (the loss rose on some step), or how far
-    it got (decades of loss decrease)."""
+def reversals(update: np.ndarray) -> int:
+    """Steps whose update points back against the previous one (negative dot product): zig-zagging."""
+    update = np.asarray(update, float).reshape(-1, 2)
+    moved = update[np.linalg.norm(update, axis=1) > 0]
+    if len(moved) < 2:
+        return 0
+    return int(np.count_nonzero(np.einsum("ij,ij->i", moved[1:], moved[:-1]) < 0))
+
+
+def outcome(loss: np.ndarray, status: np.ndarray, update: np.ndarray | None = None) -> str:
+    """How a run went: diverged, or how far the loss got, whether it ever rose, and how often the step
+    reversed direction (an oscillating, too-large rate zig-zags on most steps while its loss still falls)."""
     loss, status = np.asarray(loss, float), np.asarray(status)
     hits = np.flatnonzero(status == DIVERGED)
     if hits.size:
@@ -270,4 +279,7 @@ def outcome(loss: np.ndarray, status: np.ndarray) -> str:
     converged = np.flatnonzero(status == CONVERGED)
     end = f"converged at step {int(converged[0])}" if converged.size else (
         f"loss ×{finite[-1] / finite[0]:.2g} of the start" if finite.size and finite[0] > 0 else "running")
-    return f"{end}; loss rose on {rises} steps" if rises else f"{end}; loss fell every step"
+    words = [end, f"loss rose on {rises} steps" if rises else "loss fell every step"]
+    if update is not None:
+        words.append(f"zig-zag on {reversals(update)} steps")
+    return "; ".join(words)

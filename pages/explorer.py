@@ -138,7 +138,7 @@ else:
     curves = []
     for slot, (rate_, traj) in enumerate(zip(rates, fan)):
         share = f" = {rate_ / bound.lr:.2g}·{bound.formula}" if bound else ""
-        curves.append(FanCurve(f"η = {rate_:.3g}{share}: {ex.outcome(traj.loss, traj.status)}", slot, traj.loss))
+        curves.append(FanCurve(f"η = {rate_:.3g}{share}: {ex.outcome(traj.loss, traj.status, traj.update)}", slot, traj.loss))
     st.plotly_chart(loss_fan_figure(curves), key="expl.fan")
     if bound:
         st.caption(f"Rates chosen as fractions of the stability limit {bound.formula} = {bound.lr:.4g}, with λmax = "
