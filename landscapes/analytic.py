@@ -120,8 +120,8 @@ SURFACES = (
         domain=((-3.0, 3.0), (-2.0, 2.0)),
         starts=((-2.0, 1.5),),
         critical_points=(CriticalPoint((1.0, 0.0), "minimum"),),
-        note="On the wall the gradient reaches hk/4 = 125 while it is about 1 elsewhere: one step there "
-             "throws the point far away unless the gradient is clipped.",
+        note="On the wall the gradient reaches hk/4 = 125 while it stays below 5 elsewhere in view: one step "
+             "there throws the point out of view unless the gradient is clipped.",
     ),
     Surface(
         name="sharp_flat",
@@ -141,7 +141,7 @@ SURFACES = (
             CriticalPoint(FLAT_CENTRE, "minimum"),
             CriticalPoint((-0.6693725932048298, 0.0), "saddle"),
         ),
-        note="Both minima have loss exactly −1, but the sharp one is ρ² times as curved: noisy or large "
+        note="Both minima have loss exactly −1, but the sharp one is about ρ² times as curved: noisy or large "
              "steps cannot settle in it and end in the flat one.",
         extra={"sharp_minimum": SHARP_CENTRE, "flat_minimum": FLAT_CENTRE},
     ),
