@@ -37,7 +37,7 @@ if not data_surfaces:
 default_surface = scene.surface if scene.surface in data_surfaces else (
     "logistic_regression" if "logistic_regression" in data_surfaces else data_surfaces[0])
 for key, value in (("stoch.surface", default_surface), ("stoch.batch", 4), ("stoch.seeds", 8),
-                   ("stoch.patience", 10), ("stoch.min_delta", 1e-4), ("stoch.log", True)):
+                   ("stoch.patience", 5), ("stoch.min_delta", 1e-3), ("stoch.log", True)):
     initial(key, value)
 top = st.columns([1, 1, 1, 2])
 surface = get_surface(top[0].selectbox("data-defined loss", data_surfaces, key="stoch.surface",
