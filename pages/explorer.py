@@ -125,11 +125,10 @@ if sweep_grid is not None:
 
 # ---------------------------------------------------------------------------------------------------
 st.header("A fan of learning rates")
-first_row = cached.simulate(config.with_(steps=1))
-lam_max = float(first_row.eigvals[0, 1])
-bound = stability_bound(config, lam_max)
-rates, basis = ex.fan_learning_rates(bound.lr if bound else None, dict(rule_params)["lr"])
 try:
+    lam_max = float(cached.simulate(config.with_(steps=1)).eigvals[0, 1])  # λmax at the start point
+    bound = stability_bound(config, lam_max)
+    rates, basis = ex.fan_learning_rates(bound.lr if bound else None, dict(rule_params)["lr"])
     fan = cached.simulate_many(tuple(config.with_(optimizer_params=tuple(
         (k, (r if k == "lr" else v)) for k, v in rule_params)) for r in rates))
 except ValueError as error:
