@@ -214,8 +214,9 @@ def _newton_search(loss: Callable, iterations: int):
     (pseudo-inverse: eigenvalues below 1e-12 of the largest are dropped) descends |g|^2 whatever the
     signs of H's eigenvalues, since grad(|g|^2/2) . d = g^T H d = -|g|^2, so it is drawn to saddles and
     maxima as well as minima. Each step takes the largest of 1, 1/2, ..., 1/128 of d (capped at
-    max_step) that lowers |g| by 0.1% or more, and stops when none does (a local minimum of |g| that is not a
-    critical point; the caller filters those out).
+    max_step) that lowers |g| by 0.1% or more. A start stops when its step falls to rounding level
+    (converged) or none of the trials lowers |g| (stuck at a local minimum of |g| that is not a critical
+    point; the caller filters those out), or after `iterations` steps.
     """
 
     def run(starts, args, max_step):
@@ -277,15 +278,12 @@ def grid_starts(domain, grid: int) -> np.ndarray:
 
 
 def _distinct(points: np.ndarray, radius: float) -> np.ndarray:
-    """Indices of the first point of each cluster: a point is dropped when it lies within `radius` of
-    one kept earlier (points are ordered best first, so the most precise copy wins)."""
-    close = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=-1) <= radius
+    """Indices of the points farther than `radius` from every point kept before them (points come best
+    first, so the most precise copy of each critical point is the one kept)."""
     kept: list[int] = []
-    dropped = np.zeros(len(points), dtype=bool)
-    for i in range(len(points)):
-        if not dropped[i]:
+    for i, point in enumerate(points):
+        if not kept or np.min(np.linalg.norm(points[kept] - point, axis=1)) > radius:
             kept.append(i)
-            dropped |= close[i]
     return np.asarray(kept, dtype=int)
 
 
@@ -319,9 +317,11 @@ def find_critical_points(f: Callable, domain, grid: int = 40, iterations: int = 
     slack = 1e-9 * span
     inside = ((points[:, 0] >= x0 - slack) & (points[:, 0] <= x1 + slack)
               & (points[:, 1] >= y0 - slack) & (points[:, 1] <= y1 + slack))
-    good = np.flatnonzero(np.isfinite(grad_norms) & (grad_norms <= grad_tol * scale) & inside)
-    kept = _distinct(points[good[np.argsort(grad_norms[good], kind="stable")]], 1e-6 * span)
-    kept = good[np.argsort(grad_norms[good], kind="stable")][kept]
+    # f itself must be finite too: autodiff gives log(x) the finite gradient 1/x even where log(x) is NaN.
+    finite = np.isfinite(grad_norms) & np.isfinite(values) & np.all(np.isfinite(eigvals), axis=1)
+    good = np.flatnonzero(finite & (grad_norms <= grad_tol * scale) & inside)
+    best_first = good[np.argsort(grad_norms[good], kind="stable")]
+    kept = best_first[_distinct(points[best_first], 1e-6 * span)]
     found = [FoundPoint(xy=(float(points[i, 0]), float(points[i, 1])), kind=classify(eigvals[i], tol),
                         eigvals=(float(eigvals[i, 0]), float(eigvals[i, 1])), value=float(values[i]))
              for i in kept]

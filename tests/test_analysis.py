@@ -205,6 +205,13 @@ def test_degenerate_point_and_points_outside_the_domain():
     assert flat.kind == "degenerate" and abs(flat.xy[0]) < 1e-4 and abs(flat.xy[1]) < 1e-12
 
 
+def test_no_critical_point_in_view():
+    assert find_critical_points(lambda p: p[0] + 2 * p[1], ((-1.0, 1.0), (-1.0, 1.0)), grid=5) == []
+    # log(x) is NaN for x < 0: those starts fail quietly; x^2 - log(x) has its minimum at x = 1/sqrt(2).
+    found = find_critical_points(lambda p: p[0] ** 2 - jnp.log(p[0]) + p[1] ** 2, ((-1.0, 2.0), (-1.0, 1.0)), grid=9)
+    assert [p.kind for p in found] == ["minimum"] and found[0].xy == pytest.approx((2**-0.5, 0.0), abs=1e-12)
+
+
 def test_find_critical_points_follows_surface_parameters():
     # Rosenbrock's minimum is (a, a^2) for any a; a is traced, so the second call reuses the compiled search.
     surface = get_surface("rosenbrock")
