@@ -205,8 +205,8 @@ CLIFF = RunConfig(surface="cliff", optimizer_params=_sgd(0.3), steps=100, tol=1e
 CLIPPING = Preset(
     name="clipping",
     title="Gradient clipping on a cliff",
-    notice=("The cliff's wall is steep (its slope reaches hk/4 = 125) while the rest is a gentle bowl. The "
-            "one step taken on the wall is a hundred times too long and throws the point far outside the "
+    notice=("The cliff's wall is steep (its slope reaches hk/4 = 125) while the rest is a gentle bowl. The one "
+            "step taken on the wall is over 20 units long and throws the point far outside the 6-unit-wide "
             "picture. Clipping the gradient to norm 1 caps every step at lr·1 and the path walks down instead."),
     page="trajectories",
     runs=(
@@ -257,7 +257,7 @@ FEATURE_SCALING = Preset(
     name="feature-scaling",
     title="Feature scaling: raw against standardised features",
     notice=("With a raw feature of mean 5 the weight and the bias are tied together: the Hessian "
-            "[[E x², E x], [E x, 1]] has a condition number near 300, and the stable step is set by its largest "
+            "[[E x², E x], [E x, 1]] has a condition number of about 220, and the stable step is set by its largest "
             "eigenvalue. Standardising the feature makes the Hessian the identity: one rate fits all directions."),
     page="trajectories",
     runs=(
@@ -298,6 +298,12 @@ PRESETS: dict[str, Preset] = {p.name: p for p in (
 
 def preset_names() -> list[str]:
     return list(PRESETS)
+
+
+def preset_lines() -> list[str]:
+    """One line per preset, name first, then its title: what `python -m dashboard list presets` prints."""
+    width = max(len(name) for name in PRESETS)
+    return [f"{name:<{width}}  {preset.title}" for name, preset in PRESETS.items()]
 
 
 def get_preset(name: str) -> Preset:
