@@ -2,7 +2,6 @@
 against minibatch, held-out loss with early stopping) and gradient noise leaving a saddle."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 

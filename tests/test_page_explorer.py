@@ -11,6 +11,12 @@ HEATMAP, RATEMAP, FAN, BASINS, RANGE = range(5)
 HIMMELBLAU_MINIMA = np.array([[3.0, 2.0], [-2.805118, 3.131312], [-3.779310, -3.283186], [3.584428, -1.848126]])
 
 
+@pytest.fixture(scope="module")
+def base():
+    """One default page shared by the tests that only read it (opening a page costs seconds)."""
+    return fresh()
+
+
 def fresh():
     at = open_page("explorer.py")
     at.select_slider(key="expl.resolution").set_value(11)
@@ -24,8 +30,8 @@ def _trace(fig, name_start):
     return next(t for t in fig.to_plotly_json()["data"] if (t.get("name") or "").startswith(name_start))
 
 
-def test_default_render_boundary_where_theory_puts_it():
-    at = fresh()
+def test_default_render_boundary_where_theory_puts_it(base):
+    at = base
     figs = figures(at)
     assert len(figs) == 5 and not errors(at)
     heat = figs[HEATMAP].to_plotly_json()["data"]
@@ -63,8 +69,8 @@ def test_each_main_control_changes_its_figure():
         assert trace_data(figures(at)[chart]) != before
 
 
-def test_basins_of_himmelblau():
-    at = fresh()
+def test_basins_of_himmelblau(base):
+    at = base
     table = at.dataframe[0].value
     found = table[table["minimum"] != "none"][["x", "y"]].to_numpy(float)
     assert len(found) == 4
@@ -80,8 +86,8 @@ def test_basins_of_himmelblau():
         assert labels[row, col] == i
 
 
-def test_suggested_rate_is_a_tenth_of_the_smoothed_minimum():
-    at = fresh()
+def test_suggested_rate_is_a_tenth_of_the_smoothed_minimum(base):
+    at = base
     fig = figures(at)[RANGE].to_plotly_json()["data"]
     lr, loss = values(fig[0]["x"]).astype(float), values(fig[0]["y"]).astype(float)
     star = next(t for t in fig if (t.get("name") or "").startswith("suggested"))

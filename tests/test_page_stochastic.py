@@ -10,6 +10,12 @@ from tests.apptest_helpers import errors, figures, open_page, trace_data, values
 FAN, SIDE, HOLDOUT, SADDLE = range(4)
 
 
+@pytest.fixture(scope="module")
+def base():
+    """One default page shared by the tests that only read it (opening a page costs seconds)."""
+    return fresh()
+
+
 def fresh():
     at = open_page("stochastic.py")
     assert not at.exception
@@ -20,8 +26,8 @@ def _data(fig):
     return fig.to_plotly_json()["data"]
 
 
-def test_default_render_and_noise_floor_from_the_drawn_losses():
-    at = fresh()
+def test_default_render_and_noise_floor_from_the_drawn_losses(base):
+    at = base
     figs = figures(at)
     assert len(figs) == 4 and not errors(at)
     fan = _data(figs[FAN])
@@ -38,8 +44,8 @@ def test_default_render_and_noise_floor_from_the_drawn_losses():
     assert np.allclose(values(mean["x"]).astype(float), xs)
 
 
-def test_early_stopping_marker_by_an_independent_loop():
-    at = fresh()
+def test_early_stopping_marker_by_an_independent_loop(base):
+    at = base
     data = _data(figures(at)[HOLDOUT])
     heldout = values(data[1]["y"]).astype(float)
     patience, min_delta = 5, 1e-3  # the page's defaults
@@ -59,8 +65,8 @@ def test_early_stopping_marker_by_an_independent_loop():
     assert (values(stops[0]["x"])[0] if stops else None) == stop_at
 
 
-def test_saddle_stays_without_noise_and_leaves_with_it():
-    at = fresh()
+def test_saddle_stays_without_noise_and_leaves_with_it(base):
+    at = base
     data = _data(figures(at)[SADDLE])
     still = data[[i for i, t in enumerate(data) if t.get("name") == "no noise"][0]]
     assert np.all(values(still["y"]).astype(float) == 0.0)  # on the stable axis the gradient has no y part
