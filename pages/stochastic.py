@@ -51,9 +51,13 @@ with top[3]:
 if scene.surface == surface.name:
     base = scene
 else:
-    base = RunConfig(surface=surface.name, start=None, steps=scene.steps, seed=scene.seed)
-    st.caption(f"The sidebar's surface has no data; this page runs **{surface.title}** from its default start "
-               "(pick it in the sidebar to change its parameters and start).")
+    # The sidebar's start still applies where it lies inside this surface's domain, so moving it moves the paths.
+    (x0, x1), (y0, y1) = surface.domain
+    inside = scene.start is not None and x0 <= scene.start[0] <= x1 and y0 <= scene.start[1] <= y1
+    base = RunConfig(surface=surface.name, start=scene.start if inside else None, steps=scene.steps, seed=scene.seed)
+    st.caption(f"The sidebar's surface has no data; this page runs **{surface.title}** with its default parameters, "
+               + ("from the sidebar's start point." if inside else "from its default start (the sidebar's start lies "
+                  "outside its domain).") + " Pick it in the sidebar to change its parameters.")
 config = base.with_(optimizer=rule_name, optimizer_params=rule_params, batch_size=int(batch))
 full_config = config.with_(batch_size=0)
 try:

@@ -27,13 +27,14 @@ CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 EXCEPTION = '[data-testid="stException"]'
 SLIDER = '[data-testid="stSidebar"] input[type="range"][aria-label="start x"]'  # changes every page's chart
 
-# A fingerprint of the first chart's data: the sum of every finite x and y value (typed arrays included).
+# A fingerprint of the page's charts: the sum of every finite x and y value (typed arrays included). Every
+# chart counts, because on some pages the first chart does not depend on the sidebar (a schedule's lr(t)).
 FINGERPRINT_JS = """
 () => {
-  const gd = document.querySelector('%s');
-  if (!gd || !gd.data) return null;
+  const charts = Array.from(document.querySelectorAll('%s')).filter(gd => gd.data);
+  if (!charts.length) return null;
   let total = 0, count = 0;
-  for (const trace of gd.data) {
+  for (const trace of charts.flatMap(gd => gd.data)) {
     for (const key of ['x', 'y']) {
       const values = trace[key];
       if (!values || typeof values.length !== 'number') continue;
