@@ -137,7 +137,9 @@ else:
     curves = []
     for slot, (rate_, traj) in enumerate(zip(rates, fan)):
         share = f" = {rate_ / bound.lr:.2g}·{bound.formula}" if bound else ""
-        curves.append(FanCurve(f"η = {rate_:.3g}{share}: {ex.outcome(traj.loss, traj.status, traj.update)}", slot, traj.loss))
+        # A diverged run is frozen where it blew up: end its curve there rather than draw a flat line.
+        loss = traj.loss if traj.diverged_at is None else traj.loss[:traj.diverged_at + 1]
+        curves.append(FanCurve(f"η = {rate_:.3g}{share}: {ex.outcome(traj.loss, traj.status, traj.update)}", slot, loss))
     st.plotly_chart(loss_fan_figure(curves), key="expl.fan")
     if bound:
         st.caption(f"Rates chosen as fractions of the stability limit {bound.formula} = {bound.lr:.4g}, with λmax = "

@@ -46,7 +46,7 @@ batch = top[1].slider("batch size |B|", 1, surface.n_samples, key="stoch.batch",
 n_seeds = top[2].slider("seeds in the fan", 1, MAX_SEEDS, key="stoch.seeds")
 with top[3]:
     box = st.container(border=True)
-    rule_name, rule_params = optimizer_controls("stoch.opt", "sgd", {"lr": 0.3}, container=box.container(),
+    rule_name, rule_params = optimizer_controls("stoch.opt", "sgd", {"lr": 1.0}, container=box.container(),
                                                 more_container=box.expander("more optimizer settings"))
 if scene.surface == surface.name:
     base = scene
@@ -62,7 +62,8 @@ config = base.with_(optimizer=rule_name, optimizer_params=rule_params, batch_siz
 full_config = config.with_(batch_size=0)
 try:
     fan = cached.simulate_many(sto.seed_fan(config, int(n_seeds)))
-    full = cached.simulate(full_config)
+    full_fan = cached.simulate_many(sto.seed_fan(full_config, int(n_seeds)))  # same seeds, same data, full batch
+    full = full_fan[0]
     grid = cached.surface_grid(surface.name, base.surface_params, base.seed, resolution=81)
 except ValueError as error:
     st.error(str(error))
@@ -72,6 +73,8 @@ except ValueError as error:
 st.header("A fan of seeds and the noise floor")
 log_loss = st.toggle("log-scale loss", key="stoch.log")
 floor = sto.noise_floor([t.loss for t in fan])
+# Each seed has its own data, so the floor's height is read against the full-batch run on the same data.
+excess = sto.noise_floor([t.loss - f.loss for t, f in zip(fan, full_fan)])
 seeds = [Run(f"seed {t.config.seed}", 0, t.xy, t.loss) for t in fan]
 full_run = Run("full batch", 2, full.xy, full.loss)
 st.plotly_chart(seed_fan_figure(seeds, sto.mean_path([t.xy for t in fan]), grid, surface.domain, full_batch=full_run,
@@ -80,9 +83,10 @@ st.plotly_chart(seed_fan_figure(seeds, sto.mean_path([t.xy for t in fan]), grid,
 st.latex(r"\bar\theta_t=\frac1S\sum_{s=1}^{S}\theta_t^{(s)},\qquad "
          r"\text{floor}=\operatorname{mean}\{L(\theta_t^{(s)}):\ t\ge T/2\}")
 st.caption(f"Noise floor over steps {floor.first_step}–{scene.steps} of {len(fan)} seeds: loss {floor.level:.4g} "
-           f"± {floor.spread:.2g}; the full-batch run ends at {full.loss[-1]:.4g}. Each seed draws its own sample of "
-           "the data as well as its own minibatches (the engine ties both to the seed); the contour is the "
-           f"sample of seed {base.seed}.")
+           f"± {floor.spread:.2g}, which is {excess.level:.3g} ± {excess.spread:.2g} above full-batch runs on the same "
+           f"seeds' data (seed {base.seed}'s full-batch run, dashed, ends at {full.loss[-1]:.4g}). Each seed draws its "
+           "own sample of the data as well as its own minibatches (the engine ties both to the seed); the contour is "
+           f"the sample of seed {base.seed}.")
 
 # ---------------------------------------------------------------------------------------------------
 st.header("Full batch against minibatch")

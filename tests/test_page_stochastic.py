@@ -42,6 +42,16 @@ def test_default_render_and_noise_floor_from_the_drawn_losses(base):
              and t.get("mode") == "lines"]
     xs = np.mean([values(t["x"]).astype(float) for t in paths], axis=0)
     assert np.allclose(values(mean["x"]).astype(float), xs)
+    # the caption's height above full batch, recomputed from engine runs of the same seeds
+    from dashboard import engine
+
+    config = engine.RunConfig(surface="logistic_regression", optimizer="sgd", optimizer_params=(("lr", 1.0),),
+                              start=(-1.8, 0.6), steps=100, batch_size=4)
+    mini = engine.simulate_many([config.with_(seed=s) for s in range(8)])
+    full = engine.simulate_many([config.with_(seed=s, batch_size=0) for s in range(8)])
+    gap = np.concatenate([(m.loss - f.loss)[50:] for m, f in zip(mini, full)])
+    assert gap.mean() > 0  # minibatch noise keeps the loss above the full-batch run's
+    assert any(f"which is {gap.mean():.3g} ± {gap.std():.2g} above" in c.value for c in at.caption)
 
 
 def test_early_stopping_marker_by_an_independent_loop(base):
@@ -85,7 +95,7 @@ def test_each_main_control_changes_its_figure():
         (lambda: at.slider(key="stoch.patience").set_value(30), HOLDOUT),  # first: the default run stops early
         (lambda: at.slider(key="stoch.batch").set_value(16), FAN),
         (lambda: at.slider(key="stoch.seeds").set_value(4), FAN),
-        (lambda: at.select_slider(key="stoch.opt.sgd.lr").set_value(0.1), SIDE),
+        (lambda: at.select_slider(key="stoch.opt.sgd.lr").set_value(0.3), SIDE),
         (lambda: at.select_slider(key="stoch.saddle.noise").set_value(0.1), SADDLE),
         (lambda: at.selectbox(key="stoch.surface").set_value("linear_regression"), FAN),
     ]
