@@ -15,16 +15,19 @@ CONVENTIONS = ("torch", "classic", "averaging")
 class SGDState(NamedTuple):
     count: jnp.ndarray  # updates taken so far
     velocity: jnp.ndarray  # the momentum buffer v
+    # torch creates its buffer (as g) at the first step taken with momentum != 0, which is not the first
+    # step when a cycling schedule starts the momentum at 0; 1.0 once that has happened.
+    buffered: jnp.ndarray
 
 
 def _init(xy):
-    return SGDState(count=jnp.zeros((), jnp.int32), velocity=jnp.zeros_like(xy))
+    return SGDState(count=jnp.zeros((), jnp.int32), velocity=jnp.zeros_like(xy), buffered=jnp.zeros(()))
 
 
 def _update(grad, state, xy, hp):
     lr, mu, tau = hp["lr"], hp["momentum"], hp["dampening"]
     g = grad + hp["weight_decay"] * xy
-    first = state.count == 0
+    first = state.buffered < 0.5
     v_old = state.velocity
     convention = hp["convention"]
     # torch: the buffer starts as g on the first step (no dampening), then v = mu v + (1 - tau) g.
@@ -39,8 +42,10 @@ def _update(grad, state, xy, hp):
     step = jnp.where(convention == 1, direction, lr * direction)
     no_momentum = mu == 0.0
     delta = jnp.where(no_momentum, -lr * g, -step)
-    v = jnp.where(no_momentum, jnp.zeros_like(v), v)
-    return delta, SGDState(count=state.count + 1, velocity=v)
+    # Without momentum torch neither reads nor writes its buffer.
+    v = jnp.where(no_momentum, v_old, v)
+    buffered = jnp.where(no_momentum, state.buffered, 1.0)
+    return delta, SGDState(count=state.count + 1, velocity=v, buffered=buffered)
 
 
 def _check(values):
@@ -57,9 +62,9 @@ SGD = Rule(
         r"\theta_t=\theta_{t-1}-\eta\,(\text{nesterov}\ ?\ g_t+\mu v_t : v_t)"
     ),
     params=(
-        Param("lr", 1e-3, 0.0, 1e3, low_open=True, log=True, help="learning rate η (torch requires it; 1e-3 is the default here)"),
+        Param("lr", 1e-3, 0.0, 1e3, low_open=True, log=True, help="learning rate η (torch.optim.SGD's default 1e-3)"),
         Param("momentum", 0.0, 0.0, 1.0, high_open=True, help="momentum factor μ"),
-        Param("dampening", 0.0, 0.0, 1.0, help="dampening τ for momentum"),
+        Param("dampening", 0.0, 0.0, 1.0, help="dampening τ for momentum (torch convention only)"),
         Param("weight_decay", 0.0, 0.0, 1e3, help="L2 penalty λ added to the gradient"),
         Param("nesterov", False, kind="bool", help="Nesterov momentum (needs momentum > 0, dampening = 0)"),
         Param("convention", "torch", kind="choice", choices=CONVENTIONS,
@@ -72,8 +77,11 @@ SGD = Rule(
     torch_name="torch.optim.SGD",
     check=_check,
     note=(
-        "The three conventions trace one path when lr_classic = lr_torch (constant rate) and "
-        "lr_averaging = lr_torch/(1-β). torch starts its buffer at g, so dampening is skipped on the first step."
+        "torch starts its buffer at g (v₁ = g₁), so dampening is skipped on the first step; textbooks and "
+        "optax start at v₀ = 0, which for torch's v = μv + g gives the same v₁. The three conventions trace "
+        "one path when lr_classic = lr_torch (constant rate) and lr_averaging = lr_torch/(1−β); classic and "
+        "averaging ignore dampening. TensorFlow's SGD momentum is the classic form (v = μv − ηg), so a "
+        "schedule that changes η acts on the next step in torch but only through v in TensorFlow."
     ),
 )
 
