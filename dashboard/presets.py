@@ -58,7 +58,8 @@ class Preset:
         raise ValueError(f"preset {self.name} has no run {label!r}{suggest(label, self.labels)}")
 
 
-def _sgd(lr: float, momentum: float = 0.0, **more) -> tuple[tuple[str, object], ...]:
+def sgd_params(lr: float, momentum: float = 0.0, **more) -> tuple[tuple[str, object], ...]:
+    """optimizer_params for torch-style SGD: lr, momentum when non-zero, then any others."""
     return (("lr", lr),) + ((("momentum", momentum),) if momentum else ()) + tuple(more.items())
 
 
@@ -73,13 +74,13 @@ RAVINE = RunConfig(surface="quadratic", surface_params=(("kappa", 50.0), ("angle
 ZIGZAG = Preset(
     name="zigzag",
     title="Zig-zag: gradient descent against heavy-ball momentum",
-    notice=("On a ravine 50 times steeper across than along, gradient descent at a good step jumps from wall "
+    notice=("On a ravine 50 times more curved across than along, gradient descent at a good step jumps from wall "
             "to wall and inches down the valley. Momentum averages the steps: the cross-valley parts cancel, "
             "the along-valley parts add up."),
     page="trajectories",
     runs=(
-        PresetRun("GD lr 0.038", RAVINE.with_(optimizer_params=_sgd(0.038), steps=300)),
-        PresetRun("heavy ball lr 0.03, β 0.8", RAVINE.with_(optimizer_params=_sgd(0.03, 0.8), steps=300)),
+        PresetRun("GD lr 0.038", RAVINE.with_(optimizer_params=sgd_params(0.038), steps=300)),
+        PresetRun("heavy ball lr 0.03, β 0.8", RAVINE.with_(optimizer_params=sgd_params(0.03, 0.8), steps=300)),
     ),
     lesson=("GD reaches the tolerance at step 241 and crosses the valley's axis on every one of those steps; "
             "heavy ball reaches it at step 97 with 43 crossings."),
@@ -93,8 +94,8 @@ NESTEROV = Preset(
             "limit: at lr 0.03 and β 0.8, where heavy ball converges, Nesterov diverges."),
     page="trajectories",
     runs=(
-        PresetRun("heavy ball lr 0.02, β 0.9", RAVINE.with_(optimizer_params=_sgd(0.02, 0.9), steps=300)),
-        PresetRun("Nesterov lr 0.02, β 0.9", RAVINE.with_(optimizer_params=_sgd(0.02, 0.9, nesterov=True),
+        PresetRun("heavy ball lr 0.02, β 0.9", RAVINE.with_(optimizer_params=sgd_params(0.02, 0.9), steps=300)),
+        PresetRun("Nesterov lr 0.02, β 0.9", RAVINE.with_(optimizer_params=sgd_params(0.02, 0.9, nesterov=True),
                                                           steps=300)),
     ),
     lesson="At lr 0.02 and β 0.9, Nesterov reaches the tolerance at step 109 and heavy ball at step 179.",
@@ -112,10 +113,10 @@ STEP_SIZE = Preset(
             "every step; just below it flips side and shrinks slowly; a tenth of the limit crawls."),
     page="explorer",
     runs=(
-        PresetRun("lr 0.21 (above 2/λmax)", STEP_BOWL.with_(optimizer_params=_sgd(0.21))),
-        PresetRun("lr 0.196 (just below)", STEP_BOWL.with_(optimizer_params=_sgd(0.196))),
-        PresetRun("lr 0.02 (too small)", STEP_BOWL.with_(optimizer_params=_sgd(0.02))),
-        PresetRun("lr 2/(λmin+λmax)", STEP_BOWL.with_(optimizer_params=_sgd(2.0 / 11.0))),
+        PresetRun("lr 0.21 (above 2/λmax)", STEP_BOWL.with_(optimizer_params=sgd_params(0.21))),
+        PresetRun("lr 0.196 (just below)", STEP_BOWL.with_(optimizer_params=sgd_params(0.196))),
+        PresetRun("lr 0.02 (too small)", STEP_BOWL.with_(optimizer_params=sgd_params(0.02))),
+        PresetRun("lr 2/(λmin+λmax)", STEP_BOWL.with_(optimizer_params=sgd_params(2.0 / 11.0))),
     ),
     lesson=("With λmax = 10: lr 0.21 diverges (the steep component grows 1.1 times per step), lr 0.196 "
             "converges at step 295 crossing the valley every step, lr 0.02 is still short of the tolerance "
@@ -133,16 +134,17 @@ SADDLE_ESCAPE = Preset(
             "multiplies the growth; gradient noise replaces the tiny y by a noise-sized one at once."),
     page="stochastic",
     runs=(
-        PresetRun("GD lr 0.1", SADDLE.with_(optimizer_params=_sgd(0.1))),
-        PresetRun("momentum 0.9", SADDLE.with_(optimizer_params=_sgd(0.1, 0.9))),
-        PresetRun("GD + noise σ 0.1", SADDLE.with_(optimizer_params=_sgd(0.1), grad_noise=0.1)),
+        PresetRun("GD lr 0.1", SADDLE.with_(optimizer_params=sgd_params(0.1))),
+        PresetRun("momentum 0.9", SADDLE.with_(optimizer_params=sgd_params(0.1, 0.9))),
+        PresetRun("GD + noise σ 0.1", SADDLE.with_(optimizer_params=sgd_params(0.1), grad_noise=0.1)),
     ),
     lesson=("GD spends 51 steps within 0.1 of the saddle and first falls below f = −1 at step 76; with "
             "momentum 0.9 that takes 36 steps and with gradient noise σ = 0.1 (seed 0) 23."),
 )
 
 # Four starts near the origin, one per quadrant; the four minima sit one per quadrant as well.
-HIMMELBLAU_STARTS = {"(1, 1)": (1.0, 1.0), "(−1, 1)": (-1.0, 1.0), "(−1, −1)": (-1.0, -1.0), "(1, −1)": (1.0, -1.0)}
+HIMMELBLAU_STARTS = {"(1, 1)": (1.0, 1.0), "(−1, 1)": (-1.0, 1.0), "(−1, −1)": (-1.0, -1.0),
+                     "(1, −1)": (1.0, -1.0)}
 
 HIMMELBLAU = Preset(
     name="himmelblau",
@@ -151,8 +153,8 @@ HIMMELBLAU = Preset(
             "little way into each quadrant ends at four different minima: on a non-convex loss the "
             "initialisation is part of the answer."),
     page="trajectories",
-    runs=tuple(PresetRun(f"GD from {label}", RunConfig(surface="himmelblau", start=start, optimizer_params=_sgd(0.01),
-                                                       steps=300, tol=1e-6))
+    runs=tuple(PresetRun(f"GD from {label}", RunConfig(surface="himmelblau", start=start, steps=300, tol=1e-6,
+                                                       optimizer_params=sgd_params(0.01)))
                for label, start in HIMMELBLAU_STARTS.items()),
     lesson=("From (1, 1), (−1, 1), (−1, −1) and (1, −1), GD with lr 0.01 ends at the four different minima "
             "(3, 2), (−2.805, 3.131), (−3.779, −3.283) and (3.584, −1.848)."),
@@ -171,11 +173,12 @@ RASTRIGIN = Preset(
             "off centre): try it."),
     page="stochastic",
     runs=(
-        PresetRun("lr 0.002, cosine decay", RASTRIGIN_RUN.with_(optimizer_params=_sgd(0.002), schedule="cosine",
+        PresetRun("lr 0.002, cosine decay", RASTRIGIN_RUN.with_(optimizer_params=sgd_params(0.002), schedule="cosine",
                                                                 schedule_params=ANNEAL)),
-        PresetRun("lr 0.02, cosine decay", RASTRIGIN_RUN.with_(optimizer_params=_sgd(0.02), schedule="cosine",
+        PresetRun("lr 0.02, cosine decay", RASTRIGIN_RUN.with_(optimizer_params=sgd_params(0.02), schedule="cosine",
                                                                schedule_params=ANNEAL)),
-        PresetRun("lr 0.01 + noise σ 10, cosine", RASTRIGIN_RUN.with_(optimizer_params=_sgd(0.01), grad_noise=10.0,
+        PresetRun("lr 0.01 + noise σ 10, cosine", RASTRIGIN_RUN.with_(optimizer_params=sgd_params(0.01),
+                                                                      grad_noise=10.0,
                                                                       schedule="cosine", schedule_params=ANNEAL)),
     ),
     lesson=("Small steps (lr 0.002) stop in the local minimum near (4, 3) at f ≈ 24.9; lr 0.02 ends at the "
@@ -184,7 +187,7 @@ RASTRIGIN = Preset(
 
 # Gradient noise sigma = 1 on the kappa-10 bowl: lr 0.1 is stable (lr * lambda_max = 1 < 2) but noisy.
 # 500 steps keep the constant run in the ravine scenes' compiled program (same structure and step bucket).
-NOISY_BOWL = STEP_BOWL.with_(grad_noise=1.0, tol=0.0, steps=500, optimizer_params=_sgd(0.1))
+NOISY_BOWL = STEP_BOWL.with_(grad_noise=1.0, tol=0.0, steps=500, optimizer_params=sgd_params(0.1))
 
 SCHEDULES = Preset(
     name="schedules",
@@ -204,7 +207,7 @@ SCHEDULES = Preset(
             "more than 20 times lower than it."),
 )
 
-CLIFF = RunConfig(surface="cliff", optimizer_params=_sgd(0.3), steps=100, tol=1e-4)
+CLIFF = RunConfig(surface="cliff", optimizer_params=sgd_params(0.3), steps=100, tol=1e-4)
 
 CLIPPING = Preset(
     name="clipping",
@@ -232,9 +235,9 @@ SHARP_FLAT = Preset(
             "kicks no longer suffice."),
     page="stochastic",
     runs=(
-        PresetRun("GD lr 0.1", SHARP_START.with_(optimizer_params=_sgd(0.1))),
-        PresetRun("lr 0.1 + noise σ 1.5", SHARP_START.with_(optimizer_params=_sgd(0.1), grad_noise=1.5)),
-        PresetRun("lr 0.05 + noise σ 1.5", SHARP_START.with_(optimizer_params=_sgd(0.05), grad_noise=1.5)),
+        PresetRun("GD lr 0.1", SHARP_START.with_(optimizer_params=sgd_params(0.1))),
+        PresetRun("lr 0.1 + noise σ 1.5", SHARP_START.with_(optimizer_params=sgd_params(0.1), grad_noise=1.5)),
+        PresetRun("lr 0.05 + noise σ 1.5", SHARP_START.with_(optimizer_params=sgd_params(0.05), grad_noise=1.5)),
     ),
     lesson=("Without noise GD stays in the sharp well, bouncing (lr 0.1 exceeds its 2/λ ≈ 0.057); with noise "
             "σ = 1.5 at lr 0.1 all of seeds 0–15 end in the flat one, at lr 0.05 all 16 stay in the sharp one."),
@@ -248,7 +251,8 @@ PROJECTED = Preset(
             "straight into the disk: there no feasible direction goes downhill (the KKT condition)."),
     page="trajectories",
     runs=(
-        PresetRun("projected GD lr 0.01", RunConfig(surface="himmelblau", start=(0.0, 0.0), optimizer_params=_sgd(0.01),
+        PresetRun("projected GD lr 0.01", RunConfig(surface="himmelblau", start=(0.0, 0.0),
+                                                    optimizer_params=sgd_params(0.01),
                                                     projection="ball", radius=2.0, steps=300, tol=1e-6)),
     ),
     lesson=("The path ends on the circle of radius 2 at (1.777, 0.917), where −∇f is a positive multiple of the "
@@ -265,9 +269,9 @@ FEATURE_SCALING = Preset(
             "eigenvalue. Standardising the feature makes the Hessian the identity: one rate fits all directions."),
     page="trajectories",
     runs=(
-        PresetRun("raw x, lr 0.065", LINREG.with_(optimizer_params=_sgd(0.065))),
+        PresetRun("raw x, lr 0.065", LINREG.with_(optimizer_params=sgd_params(0.065))),
         PresetRun("standardised x, lr 1", LINREG.with_(surface_params=(("standardize", True),),
-                                                       optimizer_params=_sgd(1.0))),
+                                                       optimizer_params=sgd_params(1.0))),
     ),
     lesson=("With the raw feature, lr 0.065 (just under 2/λmax) needs 1051 steps to reach the tolerance; "
             "with the standardised one, lr 1 reaches it in a single step."),
@@ -280,15 +284,16 @@ CONVENTIONS = Preset(
     name="momentum-conventions",
     title="Three momentum conventions, one path",
     notice=("Textbooks write momentum three ways: torch's v = βv + g, θ −= ηv; the classic v = βv + ηg, "
-            "θ −= v; and the averaging v = βv + (1 − β)g, θ −= ηv. They are the same method: with a constant "
+            "θ −= v; and the averaging v = βv + (1 − β)g, θ −= ηv. They are the same method: with a "
+            "constant "
             "rate, give the averaging form η/(1 − β) and all three trace one path."),
     page="trajectories",
     runs=(
-        PresetRun("torch, lr η", RAVINE.with_(optimizer_params=_sgd(CONVENTION_LR, CONVENTION_BETA,
+        PresetRun("torch, lr η", RAVINE.with_(optimizer_params=sgd_params(CONVENTION_LR, CONVENTION_BETA,
                                                                     convention="torch"), steps=300)),
-        PresetRun("classic, lr η", RAVINE.with_(optimizer_params=_sgd(CONVENTION_LR, CONVENTION_BETA,
+        PresetRun("classic, lr η", RAVINE.with_(optimizer_params=sgd_params(CONVENTION_LR, CONVENTION_BETA,
                                                                       convention="classic"), steps=300)),
-        PresetRun("averaging, lr η/(1−β)", RAVINE.with_(optimizer_params=_sgd(
+        PresetRun("averaging, lr η/(1−β)", RAVINE.with_(optimizer_params=sgd_params(
             CONVENTION_LR / (1 - CONVENTION_BETA), CONVENTION_BETA, convention="averaging"), steps=300)),
     ),
     lesson="With η = 0.02 and β = 0.9 (averaging lr 0.2) the three paths agree to within 1e-9 at every step.",
@@ -330,8 +335,8 @@ ROSENBROCK_VALLEY = Preset(
             "rate from 0.1 to 1 works."),
     page="trajectories",
     runs=(
-        PresetRun("GD lr 0.002", ROSENBROCK.with_(optimizer_params=_sgd(0.002))),
-        PresetRun("heavy ball lr 0.002, β 0.95", ROSENBROCK.with_(optimizer_params=_sgd(0.002, 0.95))),
+        PresetRun("GD lr 0.002", ROSENBROCK.with_(optimizer_params=sgd_params(0.002))),
+        PresetRun("heavy ball lr 0.002, β 0.95", ROSENBROCK.with_(optimizer_params=sgd_params(0.002, 0.95))),
         PresetRun("Adam lr 0.3, β (0.95, 0.99)", ROSENBROCK.with_(
             optimizer="adam", optimizer_params=(("lr", 0.3), ("beta1", 0.95), ("beta2", 0.99)))),
     ),

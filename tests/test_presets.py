@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from dashboard import presets
-from dashboard.engine import RunConfig, resolve_config, simulate_many
+from dashboard.engine import RunConfig, resolve_config
 from dashboard.presets import PAGES, PRESETS, Preset, get_preset, preset_names, simulate_preset
-from landscapes.analysis import surface_fn
 from landscapes import get_surface
+from landscapes.analysis import surface_fn
 
 
 @functools.cache
@@ -200,6 +200,7 @@ def test_step_size_limit_is_two_over_lambda_max():
     h = ravine_hessian(params["kappa"], params["angle"])
     eigvals, eigvecs = np.linalg.eigh(h)
     limit = 2.0 / eigvals[-1]
+    assert limit == pytest.approx(0.2) and "2/λmax = 0.2" in preset.notice
     steep = eigvecs[:, 1]
     above, below, small, balanced = (run.config for run in preset.runs)
     assert lr_of(above) > limit > lr_of(below) > 0.95 * limit and lr_of(small) <= 0.1 * limit
@@ -342,7 +343,8 @@ def test_clipping_caps_the_step_on_the_cliff():
     lr, clip = lr_of(preset.runs[1].config), preset.runs[1].config.clip_norm
     assert lengths[0].max() > 20 and x1 - x0 == 6 and "over 20 units" in preset.notice
     assert lengths[1].max() <= lr * clip + 1e-9
-    assert np.all((clipped.xy[:, 0] >= x0) & (clipped.xy[:, 0] <= x1) & (clipped.xy[:, 1] >= y0) & (clipped.xy[:, 1] <= y1))
+    x, y = clipped.xy[:, 0], clipped.xy[:, 1]
+    assert np.all((x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
     assert np.abs(plain.xy).max() > 20
     for t in (plain, clipped):
         assert np.linalg.norm(t.xy[-1] - (1.0, 0.0)) < 1e-3
@@ -459,12 +461,13 @@ def test_momentum_conventions_trace_one_path():
 def test_rosenbrock_each_rule_is_the_best_of_its_grid_and_the_steps_are_as_quoted():
     preset = get_preset("rosenbrock")
     base = presets.ROSENBROCK
-    sgd_grid = [base.with_(optimizer_params=presets._sgd(lr, m)) for m in presets.ROSENBROCK_SGD_GRID["momentum"]
+    sgd_grid = [base.with_(optimizer_params=presets.sgd_params(lr, m)) for m in presets.ROSENBROCK_SGD_GRID["momentum"]
                 for lr in presets.ROSENBROCK_SGD_GRID["lr"]]
     adam_grid = [base.with_(optimizer="adam", optimizer_params=(("lr", lr), ("beta1", b1), ("beta2", b2)))
                  for b1, b2 in presets.ROSENBROCK_ADAM_GRID["betas"] for lr in presets.ROSENBROCK_ADAM_GRID["lr"]]
     # Just past the tuned rates: GD and heavy ball diverge a little above 0.002.
-    edges = [base.with_(optimizer_params=presets._sgd(0.0021)), base.with_(optimizer_params=presets._sgd(0.0022, 0.95))]
+    edges = [base.with_(optimizer_params=presets.sgd_params(0.0021)),
+             base.with_(optimizer_params=presets.sgd_params(0.0022, 0.95))]
     configs = sgd_grid + adam_grid + edges
     for config in preset.configs:
         assert config in configs
@@ -511,6 +514,7 @@ def test_adagrad_step_only_shrinks_while_rmsprop_keeps_its_size():
     first_r = np.abs(rmsprop.update[0])
     np.testing.assert_allclose(first_a, lr_a, rtol=1e-6)
     np.testing.assert_allclose(first_r, 10 * lr_r, rtol=1e-6)
+    np.testing.assert_allclose(first_a, first_r, rtol=1e-6)  # the same first step
     rms_per_unit = -rmsprop.update[:n] / rmsprop.grad_used[:n]
     shrink_a = per_unit[0] / per_unit[-1]
     shrink_r = rms_per_unit[0] / rms_per_unit[-1]
@@ -524,7 +528,9 @@ def test_adagrad_step_only_shrinks_while_rmsprop_keeps_its_size():
 def test_adam_l2_depends_on_the_loss_scale_and_adamw_does_not():
     preset = get_preset("adam-l2-adamw")
     l2, l2_scaled, decoupled, decoupled_scaled = trajectories("adam-l2-adamw").values()
-    lam = dict(preset.configs[0].optimizer_params)["weight_decay"]
+    settings = {(dict(c.optimizer_params)["lr"], dict(c.optimizer_params)["weight_decay"]) for c in preset.configs}
+    assert settings == {(0.05, 0.5)} and "λ = 0.5 and lr 0.05" in preset.notice
+    lam = 0.5
     hessian, minimum = np.diag([2.0, 8.0]), np.array([2.0, 1.0])  # of (x - 2)^2 + 4 (y - 1)^2
     for scale, traj in ((1.0, l2), (100.0, l2_scaled)):
         ridge = np.linalg.solve(scale * hessian + lam * np.eye(2), scale * hessian @ minimum)
@@ -552,6 +558,8 @@ def test_warmup_rescues_adam():
     lr = lr_of(preset.runs[1].config)
     np.testing.assert_allclose(warmed.lr[:warm], lr * np.arange(1, warm + 1) / warm, rtol=1e-12)
     assert np.all(plain.lr == lr)
+    # The notice: Adam's first step is lr long in every coordinate (m_hat / sqrt(v_hat) = sign(g)).
+    np.testing.assert_allclose(np.abs(plain.update[0]), lr, rtol=1e-6)
     start_loss = six_hump(np.array(preset.configs[0].start or get_surface("six_hump_camel").starts[0]))
     assert plain.loss[:21].max() > 100 * start_loss > 0
     assert warmed.loss[:21].max() <= start_loss + 1e-12
@@ -560,7 +568,8 @@ def test_warmup_rescues_adam():
     local = end.copy()
     for _ in range(20):
         local = local - np.linalg.solve(fd_hessian(six_hump, local), fd_grad(six_hump, local))
-    assert np.linalg.norm(fd_grad(six_hump, local)) < 1e-6 and np.all(np.linalg.eigvalsh(fd_hessian(six_hump, local)) > 0)
+    assert np.linalg.norm(fd_grad(six_hump, local)) < 1e-6
+    assert np.all(np.linalg.eigvalsh(fd_hessian(six_hump, local)) > 0)
     assert np.linalg.norm(end - local) < 1e-3
     assert six_hump(local) == pytest.approx(2.104, abs=1e-3) and six_hump(end) == pytest.approx(2.104, abs=1e-3)
     # The global minima (Dixon & Szego 1978: f = -1.0316 at +-(0.0898, -0.7126)), refined by Newton on FD.
