@@ -166,11 +166,11 @@ ANNEAL = (("T_max", 1000),)
 RASTRIGIN = Preset(
     name="rastrigin",
     title="Rastrigin: local minima against large steps and noise",
-    notice=("Rastrigin's ripples put a local minimum near every integer point. Small steps stop in the "
-            "nearest one. Large steps jump over the ripples while still following the bowl beneath, and the "
-            "cosine decay all three runs share then lets the point settle; noise does the same job. Which "
-            "minimum the large-step runs reach depends on the exact rate and seed (lr 0.025 ends one ripple "
-            "off centre): try it."),
+    notice=("Rastrigin's ripples put a local minimum near every integer point, and small steps stop in the "
+            "nearest one. Large steps jump over the ripples while following the bowl beneath, noise does the "
+            "same, and the cosine decay all three runs share then lets the point settle. Which minimum the "
+            "large-step runs reach depends on the exact rate and seed (lr 0.025 ends one ripple off centre): "
+            "try it."),
     page="stochastic",
     runs=(
         PresetRun("lr 0.002, cosine decay", RASTRIGIN_RUN.with_(optimizer_params=sgd_params(0.002), schedule="cosine",

@@ -114,7 +114,7 @@ def test_registry_covers_the_lecture_and_every_run_is_valid():
         assert preset.page in PAGES
         assert preset.title and preset.lesson and preset.notice
         sentences = [s for s in re.split(r"(?<=[.!?])\s+(?=[A-Z])", preset.notice.strip()) if s]
-        assert 2 <= len(sentences) <= 4, (name, sentences)
+        assert 2 <= len(sentences) <= 3, (name, sentences)
         assert len(set(preset.labels)) == len(preset.labels), name
         for config in preset.configs:
             resolve_config(config)  # raises on any invalid number
