@@ -17,6 +17,7 @@ from dashboard import engine
 from dashboard.engine import RunConfig, resolve_config, simulate
 from landscapes import get_surface
 from optimizers import RULES, get_rule
+from optimizers.adam import radam_rho
 from optimizers.params import resolve, traced
 
 with open(os.path.join(os.path.dirname(__file__), "fixtures", "torch_optim.json")) as _f:
@@ -516,3 +517,19 @@ def test_flags_and_numbers_never_recompile():
     for rule, kwargs in variants:
         simulate(rosenbrock_config(rule, **kwargs))
     assert engine.compilations() == before
+
+
+def test_radam_rectifies_from_the_sixth_step_with_default_beta2():
+    # The RAdam note's "first 5 steps": ρ_t by its definition, in plain Python floats.
+    rho_inf = 2 / (1 - 0.999) - 1
+    rho = [rho_inf - 2 * t * 0.999**t / (1 - 0.999**t) for t in range(1, 8)]
+    assert [r > 5 for r in rho] == [False] * 5 + [True] * 2
+    np.testing.assert_allclose([float(radam_rho(0.999, t)[1]) for t in range(1, 8)], rho, rtol=1e-12)
+
+
+def test_every_rule_documents_itself():
+    for rule in RULES.values():
+        assert rule.title and rule.latex and rule.note, rule.name
+        assert rule.params[0].name == "lr" and rule.params[0].low_open, rule.name
+        with pytest.raises(ValueError, match="lr"):
+            rule.params[0].validate(0.0)
