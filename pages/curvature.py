@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
+from dashboard import cached, show
 from dashboard.controls import initial, optimizer_controls
 from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure
 from dashboard.figures.curves import SPEEDS_MS, PathView
@@ -58,7 +58,7 @@ except ValueError as error:
     st.stop()
 
 if paths:
-    st.plotly_chart(curvature_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
+    show.chart(curvature_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
                                      critical=critical, speed=speed), key="curv.chart")
     st.latex(r"\text{stable on the local quadratic while}\ \lambda_{\max}<\frac{2}{\eta}\ \text{(GD)},\ "
              r"\frac{2+2\beta}{\eta}\ \text{(heavy ball)},\ \frac{2(1+\beta)}{(1+2\beta)\eta}\ \text{(Nesterov)}")
@@ -75,7 +75,7 @@ else:
 map_column, table_column = st.columns([3, 2])
 with map_column:
     st.subheader("Where the surface curves which way")
-    st.plotly_chart(curvature_map_figure(grid, critical=critical, log_contours=surface.log_contours),
+    show.chart(curvature_map_figure(grid, critical=critical, log_contours=surface.log_contours),
                     key="curv.map")
 with table_column:
     st.subheader("Critical points")
@@ -104,7 +104,7 @@ py = point_columns[1].slider("point y", float(y0), float(y1), step=(y1 - y0) / 2
 newton_lr = point_columns[2].select_slider("η of the gradient step", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
                                            key="curv.newton_lr")
 here = cached.simulate(scene.with_(start=(px, py), steps=1))  # row 0: gradient and Hessian at the point
-st.plotly_chart(newton_figure(grid, (px, py), here.grad[0], here.eigvals[0], here.eigvecs[0], newton_lr,
+show.chart(newton_figure(grid, (px, py), here.grad[0], here.eigvals[0], here.eigvecs[0], newton_lr,
                               log_contours=surface.log_contours, critical=critical), key="curv.newton")
 kind = curvature_kind(here.eigvals[0])
 st.caption(f"At ({px:.3g}, {py:.3g}): λ = {here.eigvals[0][0]:.4g}, {here.eigvals[0][1]:.4g} ({kind}). "

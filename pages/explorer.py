@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached
+from dashboard import cached, show
 from dashboard import explorer as ex
 from dashboard.controls import initial, optimizer_controls
 from dashboard.critical import minima
@@ -89,7 +89,7 @@ if sweep_grid is not None:
         boundaries.append(Boundary(limits, sweep_grid.y, "theory: η = (2+2β)/λmax"))
         theory = limits
     z = sweep_grid.final_loss if metric == "final_loss" else sweep_grid.steps_to_converge
-    st.plotly_chart(sweep_heatmap(sweep_grid.x, sweep_grid.y, z, x_name="learning rate η", y_name=y_name,
+    show.chart(sweep_heatmap(sweep_grid.x, sweep_grid.y, z, x_name="learning rate η", y_name=y_name,
                                   metric=metric, diverged=sweep_grid.diverged, boundaries=boundaries),
                     key="expl.heatmap")
     st.latex(r"\text{heavy ball on } f=\tfrac12\theta^\top H\theta:\ \ "
@@ -111,7 +111,7 @@ if sweep_grid is not None:
     st.subheader("Convergence rate of momentum on a quadratic (theory)")
     if constant is not None and y_name == "momentum" and rule_name == "sgd":
         rate = ex.heavy_ball_rate(sweep_grid.x[None, :], sweep_grid.y[:, None], constant)
-        st.plotly_chart(rate_map_figure(sweep_grid.x, sweep_grid.y, rate, boundaries=boundaries),
+        show.chart(rate_map_figure(sweep_grid.x, sweep_grid.y, rate, boundaries=boundaries),
                         key="expl.ratemap")
         st.latex(r"\rho(\eta,\beta)=\max_{\lambda\in\{\lambda_{\min},\lambda_{\max}\}}\ \max|z|,\quad "
                  r"z^2-(1+\beta-\eta\lambda)z+\beta=0,\qquad \|\theta_t-\theta^*\|\sim\rho^t")
@@ -140,7 +140,7 @@ else:
         # A diverged run is frozen where it blew up: end its curve there rather than draw a flat line.
         loss = traj.loss if traj.diverged_at is None else traj.loss[:traj.diverged_at + 1]
         curves.append(FanCurve(f"η = {rate_:.3g}{share}: {ex.outcome(traj.loss, traj.status, traj.update)}", slot, loss))
-    st.plotly_chart(loss_fan_figure(curves), key="expl.fan")
+    show.chart(loss_fan_figure(curves), key="expl.fan")
     if bound:
         st.caption(f"Rates chosen as fractions of the stability limit {bound.formula} = {bound.lr:.4g}, with λmax = "
                    f"{lam_max:.4g} at the start point (the local quadratic model).")
@@ -178,7 +178,7 @@ else:
     radius = BASIN_RADIUS * max(bx1 - bx0, by1 - by0)
     labels = ex.basin_labels(basin_grid.final_xy, basin_grid.status, lows, radius)
     contour = cached.surface_grid(basin_surface.name, (), scene.seed, resolution=81)
-    st.plotly_chart(basins_figure(xs, ys_, labels, lows, contour, log_contours=basin_surface.log_contours,
+    show.chart(basins_figure(xs, ys_, labels, lows, contour, log_contours=basin_surface.log_contours,
                                   critical=critical), key="expl.basins")
     shares = ex.basin_shares(labels, len(lows))
     table = [{"minimum": str(i + 1), "x": lows[i, 0], "y": lows[i, 1], "share of starts": shares[i]} for i in range(len(lows))]
@@ -209,7 +209,7 @@ except ValueError as error:
 else:
     result = ex.range_test(*ex.range_test_curve(range_run.lr, range_run.loss))
     shown = slice(0, max(result.usable + RANGE_SHOWN_PAST_BLOWUP, 3))  # a little of the blow-up, not all of it
-    st.plotly_chart(range_test_figure(result.lr[shown], result.loss[shown], result.suggested_lr,
+    show.chart(range_test_figure(result.lr[shown], result.loss[shown], result.suggested_lr,
                                       steepest_lr=result.steepest_lr),
                     key="expl.range")
     if result.suggested_lr is None:

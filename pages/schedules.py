@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached, warmup_demo
+from dashboard import cached, show, warmup_demo
 from dashboard.controls import initial, optimizer_controls, schedule_controls
 from dashboard.critical import minima
 from dashboard.figures.curves import PathView
@@ -48,7 +48,7 @@ except ValueError as error:
 else:
     with chart:
         curve = ScheduleCurve(schedule.title + (f" + {warmup}-step warmup" if warmup else ""), 0, lr, momentum, warmup)
-        st.plotly_chart(schedule_figure([curve], log_y=log_y), key="sched.build.chart")
+        show.chart(schedule_figure([curve], log_y=log_y), key="sched.build.chart")
         st.latex(schedule.latex)
         if warmup:
             st.latex(WARMUP_LATEX)
@@ -92,7 +92,7 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 if paths:
-    st.plotly_chart(schedule_comparison_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
+    show.chart(schedule_comparison_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
                                                critical=critical), key="sched.cmp.chart")
     st.latex(RULES[rule_name].latex)
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched.cmp.table")
@@ -121,7 +121,7 @@ failing_config, warmed_config = warmup_demo.demo_configs(demo_lr, demo_warmup)
 failing, warmed = cached.simulate(failing_config), cached.simulate(warmed_config)
 demo_grid = cached.surface_grid(demo_surface.name, (), 0, resolution=101)
 demo_critical = cached.critical_points(demo_surface.name, (), 0)
-st.plotly_chart(schedule_comparison_figure(
+show.chart(schedule_comparison_figure(
     [PathView(f"Adam η={demo_lr:g}, no warmup", 1, failing), PathView(f"Adam η={demo_lr:g}, warmup {demo_warmup}", 2, warmed)],
     demo_grid, demo_surface.domain, log_contours=demo_surface.log_contours, critical=demo_critical),
     key="sched.demo.chart")

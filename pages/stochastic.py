@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import cached, holdout
+from dashboard import cached, holdout, show
 from dashboard import stochastic as sto
 from dashboard.controls import initial, optimizer_controls
 from dashboard.engine import RunConfig
@@ -77,7 +77,7 @@ floor = sto.noise_floor([t.loss for t in fan])
 excess = sto.noise_floor([t.loss - f.loss for t, f in zip(fan, full_fan)])
 seeds = [Run(f"seed {t.config.seed}", 0, t.xy, t.loss) for t in fan]
 full_run = Run("full batch", 2, full.xy, full.loss)
-st.plotly_chart(seed_fan_figure(seeds, sto.mean_path([t.xy for t in fan]), grid, surface.domain, full_batch=full_run,
+show.chart(seed_fan_figure(seeds, sto.mean_path([t.xy for t in fan]), grid, surface.domain, full_batch=full_run,
                                 floor=(floor.level, floor.spread, floor.first_step), log_loss=log_loss,
                                 log_contours=surface.log_contours), key="stoch.fan")
 st.latex(r"\bar\theta_t=\frac1S\sum_{s=1}^{S}\theta_t^{(s)},\qquad "
@@ -91,7 +91,7 @@ st.caption(f"Noise floor over steps {floor.first_step}–{scene.steps} of {len(f
 # ---------------------------------------------------------------------------------------------------
 st.header("Full batch against minibatch")
 mini = fan[0]
-st.plotly_chart(side_by_side_figure(Run(f"full batch ({surface.n_samples} samples)", 2, full.xy, full.loss),
+show.chart(side_by_side_figure(Run(f"full batch ({surface.n_samples} samples)", 2, full.xy, full.loss),
                                     Run(f"minibatch |B| = {batch}", 0, mini.xy, mini.loss), grid, surface.domain,
                                     log_contours=surface.log_contours), key="stoch.side")
 st.dataframe(pd.DataFrame([
@@ -108,7 +108,7 @@ patience = stop_cols[0].slider("patience (steps without improvement)", 1, 100, k
 min_delta = stop_cols[1].select_slider("min_delta", [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2], key="stoch.min_delta")
 heldout = holdout.losses_on(surface.name, base.surface_params, base.seed, mini.xy)
 stop = sto.early_stopping(heldout, int(patience), float(min_delta))
-st.plotly_chart(holdout_figure(mini.loss, heldout, stop.best_step, stop.stop_step, log_loss=log_loss),
+show.chart(holdout_figure(mini.loss, heldout, stop.best_step, stop.stop_step, log_loss=log_loss),
                 key="stoch.holdout")
 st.latex(r"\text{improve at }t\iff L_{\text{held-out}}(\theta_t)<\min_{s<t}L_{\text{held-out}}(\theta_s)-\delta_{\min};"
          r"\quad\text{stop after } p \text{ steps without improvement}")
@@ -137,7 +137,7 @@ saddle_base = RunConfig(surface="saddle", optimizer="sgd", optimizer_params=(("l
 still = cached.simulate(saddle_base)
 noisy = cached.simulate_many(sto.seed_fan(saddle_base.with_(grad_noise=float(sigma)), min(int(n_seeds), 8)))
 saddle_grid = cached.surface_grid("saddle", (), 0, resolution=81)
-st.plotly_chart(saddle_escape_figure(Run("no noise", 6, still.xy, still.loss),
+show.chart(saddle_escape_figure(Run("no noise", 6, still.xy, still.loss),
                                      [Run(f"σ = {sigma:g}", 1, t.xy, t.loss) for t in noisy], saddle_grid,
                                      saddle.domain, critical=cached.critical_points("saddle", (), 0)),
                 key="stoch.saddle")

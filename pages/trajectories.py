@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cached
+from dashboard import cached, show
 from dashboard.controls import initial, optimizer_controls
 from dashboard.critical import minima
 from dashboard.figures.curves import SPEEDS_MS, PathView
@@ -102,8 +102,7 @@ except ValueError as error:
 
 figure = trajectories_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
                              minima=minima(critical), arrows=show_arrows, speed=speed)
-st.plotly_chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mode="points",
-                config={"scrollZoom": False, "displaylogo": False})
+show.chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mode="points")
 st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
            "drag the step slider under the chart to scrub.")
 st.subheader("The update rules")
@@ -113,7 +112,7 @@ for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
     st.latex(RULES[name].latex)
 
 if show_3d:
-    st.plotly_chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),
+    show.chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),
                     key="traj.chart3d")
 
 st.subheader("How each path ended")
