@@ -5,7 +5,10 @@ user changes travels as a traced array, so moving a slider never compiles again.
 """
 from __future__ import annotations
 
+import functools
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -17,11 +20,14 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from landscapes import get_surface  # noqa: E402
+from landscapes.formula import CUSTOM_PREFIX  # noqa: E402
 from optimizers import get_rule, get_schedule  # noqa: E402
+from optimizers.linalg import symmetric_eigen_2x2  # noqa: E402
 from optimizers.params import Param, resolve, traced  # noqa: E402
 from optimizers.schedules import resolve_schedule, with_warmup  # noqa: E402
 
 MAX_STEPS = 10_000
+MAX_GRID_RESOLUTION = 1001
 MIN_BUCKET = 64
 # Per-row fields of a trajectory and their shapes, in packing order.
 ROW_FIELDS = {"xy": (2,), "loss": (), "grad": (2,), "grad_used": (2,), "grad_norm": (), "lr": (),
@@ -208,21 +214,6 @@ def _step_machine(surface, rule, schedule, inputs, n_rows):
     return full_loss, status_of, gradient_used, advance, project
 
 
-def eigh_2x2(h):
-    """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric 2x2 matrix in closed form.
-
-    Several times faster than LAPACK's eigh inside a scan; exact up to rounding:
-    lambda = (a + c)/2 -+ hypot((a - c)/2, b), eigenvector of the larger at angle atan2(2b, a - c)/2.
-    """
-    a, b, c = h[0, 0], 0.5 * (h[0, 1] + h[1, 0]), h[1, 1]
-    mean, radius = 0.5 * (a + c), jnp.hypot(0.5 * (a - c), b)
-    angle = 0.5 * jnp.arctan2(2.0 * b, a - c)
-    cos, sin = jnp.cos(angle), jnp.sin(angle)
-    eigvals = jnp.stack([mean - radius, mean + radius])
-    eigvecs = jnp.stack([jnp.stack([-sin, cos]), jnp.stack([cos, sin])], axis=1)
-    return eigvals, eigvecs
-
-
 def _freeze(active, new, old):
     return jax.tree.map(lambda a, b: jnp.where(active, a, b), new, old)
 
@@ -237,7 +228,7 @@ def _trace(surface_name: str, rule_name: str, schedule_name: str, n_rows: int, i
         xy, state, previous = carry
         loss, g_full = jax.value_and_grad(full_loss)(xy)
         hessian = jax.hessian(full_loss)(xy)
-        eigvals, eigvecs = eigh_2x2(hessian)
+        eigvals, eigvecs = symmetric_eigen_2x2(hessian)
         grad_norm = jnp.linalg.norm(g_full)
         status = status_of(previous, xy, loss, grad_norm)
         g_used = gradient_used(xy, t, g_full)
@@ -284,15 +275,10 @@ def _sweep(surface_name: str, rule_name: str, schedule_name: str, n_rows: int, i
             "steps_to_converge": converged_at, "diverged_at": diverged_at}
 
 
-_STATIC = ("surface_name", "rule_name", "schedule_name", "n_rows")
-trace_jit = jax.jit(_trace, static_argnames=_STATIC)
-trace_many_jit = jax.jit(jax.vmap(_trace, in_axes=(None, None, None, None, 0)), static_argnums=(0, 1, 2, 3))
-
-
-def _sweep_program(structure: tuple[str, str, str, int], batched: tuple[tuple[str, str], ...]):
+def _sweep_program(surface: str, rest: tuple[str, str, int], batched: tuple[tuple[str, str], ...]):
     """A jitted sweep that batches only the varied inputs: options left off stay scalar, so their
     lax.cond branches are skipped rather than computed for every run (compiles once per varied set)."""
-    surface, optimizer, schedule, n_rows = structure
+    optimizer, schedule, n_rows = rest
 
     def run_all(inputs):
         in_axes = {group: ({key: (0 if (group, key) in batched else None) for key in leaves}
@@ -303,23 +289,70 @@ def _sweep_program(structure: tuple[str, str, str, int], batched: tuple[tuple[st
     return jax.jit(run_all)
 
 
+# ---------------------------------------------------------------------------------------------------
+# Compiled programs, one set per surface. The surface is static (its loss is Python code), so every typed
+# formula compiles programs of its own: built-in surfaces (a fixed number) keep theirs for good, typed
+# formulas share a small LRU, and evicting one drops its jitted functions and with them JAX's executables.
+
+MAX_CUSTOM_SURFACES = 8  # typed formulas whose compiled programs are kept
+
+
+class Programs:
+    """The jitted trace, batched trace, grid and sweeps of one surface (rule, schedule, rows static)."""
+
+    def __init__(self, surface: str):
+        self.surface = surface
+        self.trace = jax.jit(functools.partial(_trace, surface), static_argnums=(0, 1, 2))
+        self.trace_many = jax.jit(jax.vmap(functools.partial(_trace, surface), in_axes=(None, None, None, 0)),
+                                  static_argnums=(0, 1, 2))
+        self.grid = jax.jit(functools.partial(_grid, surface), static_argnums=(0,))
+        self._sweeps: dict = {}
+        self._lock = threading.Lock()
+
+    def sweep(self, rest: tuple[str, str, int], batched: tuple[tuple[str, str], ...]):
+        with self._lock:
+            if (rest, batched) not in self._sweeps:
+                self._sweeps[(rest, batched)] = _sweep_program(self.surface, rest, batched)
+            return self._sweeps[(rest, batched)]
+
+    def compiled(self) -> int:
+        with self._lock:
+            sweeps = list(self._sweeps.values())
+        return sum(f._cache_size() for f in (self.trace, self.trace_many, self.grid, *sweeps))
+
+
+_BUILTIN_PROGRAMS: dict[str, Programs] = {}
+_CUSTOM_PROGRAMS: OrderedDict[str, Programs] = OrderedDict()
+_PROGRAMS_LOCK = threading.Lock()
+_retired = 0  # programs compiled for typed formulas since evicted
+
+
+def programs(surface: str) -> Programs:
+    """The compiled programs of a surface; a typed formula's set is evicted least recently used first."""
+    global _retired
+    with _PROGRAMS_LOCK:
+        if not surface.startswith(CUSTOM_PREFIX):
+            return _BUILTIN_PROGRAMS.setdefault(surface, Programs(surface))
+        if surface in _CUSTOM_PROGRAMS:
+            _CUSTOM_PROGRAMS.move_to_end(surface)
+            return _CUSTOM_PROGRAMS[surface]
+        while len(_CUSTOM_PROGRAMS) >= MAX_CUSTOM_SURFACES:
+            _, evicted = _CUSTOM_PROGRAMS.popitem(last=False)
+            _retired += evicted.compiled()
+        _CUSTOM_PROGRAMS[surface] = Programs(surface)
+        return _CUSTOM_PROGRAMS[surface]
+
+
+def cached_programs(custom_only: bool = False) -> int:
+    """How many compiled programs the engine holds now (typed formulas only with custom_only)."""
+    with _PROGRAMS_LOCK:
+        held = list(_CUSTOM_PROGRAMS.values()) + ([] if custom_only else list(_BUILTIN_PROGRAMS.values()))
+    return sum(p.compiled() for p in held)
+
+
 def compilations() -> int:
-    """How many programs the engine has compiled so far (tests assert this stays put)."""
-    sweeps = sum(program._cache_size() for program in _sweep_program_cache_values())
-    return trace_jit._cache_size() + trace_many_jit._cache_size() + grid_jit._cache_size() + sweeps
-
-
-_SWEEP_PROGRAMS: dict = {}
-
-
-def _program_for(structure, batched):
-    if (structure, batched) not in _SWEEP_PROGRAMS:
-        _SWEEP_PROGRAMS[(structure, batched)] = _sweep_program(structure, batched)
-    return _SWEEP_PROGRAMS[(structure, batched)]
-
-
-def _sweep_program_cache_values():
-    return list(_SWEEP_PROGRAMS.values())
+    """How many programs the engine has compiled so far, evicted ones included (tests assert it stays put)."""
+    return cached_programs() + _retired
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -394,7 +427,7 @@ def simulate(config: RunConfig) -> Trajectory:
     """Run one configuration; raises ValueError for invalid input."""
     resolved = resolve_config(config)
     surface, optimizer, schedule, size = config.structure()
-    rows = trace_jit(surface, optimizer, schedule, size + 1, resolved.inputs)
+    rows = programs(surface).trace(optimizer, schedule, size + 1, resolved.inputs)
     return _to_trajectory(config, rows)
 
 
@@ -407,7 +440,7 @@ def simulate_many(configs: list[RunConfig]) -> list[Trajectory]:
         raise ValueError("simulate_many needs runs of one surface, optimizer, schedule and step bucket")
     (surface, optimizer, schedule, size), = structures
     batch = _stack([resolve_config(c).inputs for c in configs])
-    rows = trace_many_jit(surface, optimizer, schedule, size + 1, batch)
+    rows = programs(surface).trace_many(optimizer, schedule, size + 1, batch)
     return [_to_trajectory(c, rows, i) for i, c in enumerate(configs)]
 
 
@@ -480,7 +513,7 @@ def sweep(config: RunConfig, grid: dict[str, np.ndarray]) -> SweepResult:
                 batched.append(("start", None))
             batch["start"][:, START_NAMES.index(name)] = column
     surface, optimizer, schedule, size = config.structure()
-    program = _program_for((surface, optimizer, schedule, size + 1), tuple(sorted(batched)))
+    program = programs(surface).sweep((optimizer, schedule, size + 1), tuple(sorted(batched)))
     out = program(_as_jax(batch))
     out = {k: np.asarray(v) for k, v in out.items()}
     return SweepResult(names=names, values=np.stack(columns, axis=1), final_loss=out["final_loss"],
@@ -505,9 +538,6 @@ def _grid(surface_name: str, resolution: int, theta, seed, x_range, y_range):
     return {"x": xs, "y": ys, "z": over_grid(f), "eigvals": over_grid(lambda p: jnp.linalg.eigvalsh(jax.hessian(f)(p)))}
 
 
-grid_jit = jax.jit(_grid, static_argnames=("surface_name", "resolution"))
-
-
 @dataclass(frozen=True)
 class SurfaceGrid:
     x: np.ndarray  # (nx,)
@@ -521,7 +551,18 @@ def surface_grid(surface: str, surface_params: tuple = (), seed: int = 0, resolu
     """The loss and Hessian eigenvalues on a grid over the surface's domain (or a given one)."""
     spec = get_surface(surface)
     values = resolve(spec.params, dict(surface_params), f"surface {spec.name}")
+    if not (isinstance(resolution, (int, np.integer)) and 2 <= resolution <= MAX_GRID_RESOLUTION):
+        raise ValueError(f"grid resolution must be a whole number in [2, {MAX_GRID_RESOLUTION}], got {resolution!r}")
     (x0, x1), (y0, y1) = domain or spec.domain
-    out = grid_jit(surface, resolution, _as_jax(traced(spec.params, values)), jnp.asarray(float(seed)),
-                   jnp.asarray([x0, x1], dtype=float), jnp.asarray([y0, y1], dtype=float))
-    return SurfaceGrid(**{k: np.asarray(v) for k, v in out.items()})
+    if not all(isinstance(v, (int, float, np.number)) and math.isfinite(v) for v in (x0, x1, y0, y1)) or not (
+            x0 < x1 and y0 < y1):
+        raise ValueError(f"grid domain must be finite ranges with low < high, got {domain!r}")
+    out = programs(surface).grid(resolution, _as_jax(traced(spec.params, values)), jnp.asarray(float(seed)),
+                                 jnp.asarray([x0, x1], dtype=float), jnp.asarray([y0, y1], dtype=float))
+    grid = {k: np.asarray(v) for k, v in out.items()}
+    # Where f is not finite (log of a negative, a pole, an overflow) the grid holds NaN, and so do the
+    # curvatures there: figures leave those cells blank (shaded) rather than colouring an infinity.
+    bad = ~np.isfinite(grid["z"])
+    grid["z"] = np.where(bad, np.nan, grid["z"])
+    grid["eigvals"] = np.where(bad[..., None] | ~np.isfinite(grid["eigvals"]), np.nan, grid["eigvals"])
+    return SurfaceGrid(**grid)

@@ -32,6 +32,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from landscapes.base import Surface  # noqa: E402
+from optimizers.linalg import symmetric_eigen_2x2  # noqa: E402
 from optimizers.params import resolve, traced  # noqa: E402
 
 KINDS = ("minimum", "maximum", "saddle", "degenerate")
@@ -195,18 +196,6 @@ class FoundPoint:
 _STEP_FRACTIONS = 0.5 ** np.arange(8)
 
 
-def _eigh_2x2(h):
-    """Eigenvalues (ascending) and eigenvectors (columns) of a symmetric 2x2 matrix in closed form:
-    lambda = (a + c)/2 -+ hypot((a - c)/2, b), the larger's eigenvector at angle atan2(2b, a - c)/2.
-    Cheaper to compile and run under vmap than LAPACK's eigh."""
-    a, b, c = h[0, 0], 0.5 * (h[0, 1] + h[1, 0]), h[1, 1]
-    mean, radius = 0.5 * (a + c), jnp.hypot(0.5 * (a - c), b)
-    angle = 0.5 * jnp.arctan2(2.0 * b, a - c)
-    cos, sin = jnp.cos(angle), jnp.sin(angle)
-    vectors = jnp.stack([jnp.stack([-sin, cos]), jnp.stack([cos, sin])], axis=1)
-    return jnp.stack([mean - radius, mean + radius]), vectors
-
-
 def _newton_search(loss: Callable, iterations: int):
     """A jitted program (starts, args, max_step) -> Newton's results for loss(p, args) from every start.
 
@@ -225,7 +214,7 @@ def _newton_search(loss: Callable, iterations: int):
 
         def step(p):
             g = grad(p)
-            w, v = _eigh_2x2(hess(p))
+            w, v = symmetric_eigen_2x2(hess(p))
             biggest = jnp.max(jnp.abs(w))
             inverse = jnp.where(jnp.abs(w) > 1e-12 * biggest, 1.0 / jnp.where(w == 0, 1.0, w), 0.0)
             d = -(v * inverse) @ (v.T @ g)
@@ -255,7 +244,7 @@ def _newton_search(loss: Callable, iterations: int):
                 return q, moved, i + 1
 
             end, _, _ = jax.lax.while_loop(more, advance, (p, jnp.asarray(True), jnp.asarray(0)))
-            return end, jnp.linalg.norm(grad(end)), _eigh_2x2(hess(end))[0], f(end), jnp.linalg.norm(grad(p))
+            return end, jnp.linalg.norm(grad(end)), symmetric_eigen_2x2(hess(end))[0], f(end), jnp.linalg.norm(grad(p))
 
         return jax.vmap(solve)(starts)
 
