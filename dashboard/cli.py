@@ -178,13 +178,35 @@ def parse_start(text: str | None) -> tuple[float, float] | None:
     return x, y
 
 
+def surface_from_args(args) -> str:
+    """The surface's name: --surface, or "custom:<formula>" for `--surface custom --expr FORMULA`.
+
+    A refused formula raises FormulaError (a ValueError) whose message names the column.
+    """
+    from landscapes.formula import CUSTOM_PREFIX, FormulaError, custom_surface
+
+    expr = getattr(args, "expr", None)
+    if args.surface != "custom":
+        if expr is not None:
+            raise UsageError("--expr needs --surface custom")
+        return args.surface
+    if expr is None or not expr.strip():
+        raise UsageError("--surface custom needs --expr FORMULA, e.g. --expr 'x**2 + 3*y**2'")
+    try:
+        custom_surface(expr)
+    except FormulaError as error:
+        raise UsageError(f"--expr {expr!r}: column {error.column}: {error.reason}") from None
+    return CUSTOM_PREFIX + expr
+
+
 def build_config(args):
     """The RunConfig the options describe, every value validated (raises ValueError)."""
     from dashboard.engine import RUN_PARAMS, RunConfig, resolve_config
     from landscapes import get_surface
     from optimizers import get_rule, get_schedule
 
-    surface = get_surface(args.surface)
+    surface_name = surface_from_args(args)
+    surface = get_surface(surface_name)
     rule = get_rule(args.optimizer)
     schedule = get_schedule(args.schedule)
     run_values = {}
@@ -193,7 +215,7 @@ def build_config(args):
         if raw is not None:
             run_values[p.name] = p.parse(raw)
     config = RunConfig(
-        surface=args.surface,
+        surface=surface_name,
         optimizer=args.optimizer,
         schedule=args.schedule,
         surface_params=parse_assignments(args.surface_param, surface.params, f"surface {surface.name}",
@@ -318,8 +340,11 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     from dashboard.engine import RUN_PARAMS, RunConfig
 
     defaults = RunConfig()
-    parser.add_argument("--surface", default=defaults.surface, help="surface name, or custom:<formula> "
+    parser.add_argument("--surface", default=defaults.surface, help="surface name, custom (with --expr), or custom:<formula> "
                         f"(default {defaults.surface}; see `list surfaces`)")
+    parser.add_argument("--expr", metavar="FORMULA",
+                        help="with --surface custom: f(x, y) typed as a formula, e.g. 'x**2 + 3*y**2' or "
+                             "'sin(x)*cos(y)' (+ - * / ** ^, pi, e, sin, log, sqrt, ...)")
     parser.add_argument("--surface-param", action="append", default=[], metavar="NAME=VALUE",
                         help="a surface parameter (repeatable)")
     parser.add_argument("--optimizer", default=defaults.optimizer,
