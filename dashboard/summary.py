@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.engine import CONVERGED, DIVERGED, Trajectory
+from landscapes import get_surface
+from landscapes.formula import explain_nonfinite
 from optimizers import get_rule
 
 
@@ -45,10 +47,31 @@ def _last_finite_row(traj: Trajectory, upto: int) -> int | None:
     return None
 
 
+def nonfinite_reason(traj: Trajectory, row: int) -> str | None:
+    """Why a typed formula stopped a path at `row`: f, or its gradient one row before, is not finite there.
+
+    None for built-in surfaces and where f was finite (the path was flung out by too large a step).
+    """
+    surface = get_surface(traj.config.surface)
+    if "formula" not in surface.extra:
+        return None
+    xy = traj.xy[row]
+    if np.all(np.isfinite(xy)) and not np.isfinite(traj.loss[row]):
+        return explain_nonfinite(surface, xy)
+    if row > 0 and not np.all(np.isfinite(traj.grad[row - 1])) and np.all(np.isfinite(traj.xy[row - 1])):
+        x, y = traj.xy[row - 1]
+        return (f"the gradient of f is not finite at ({x:.4g}, {y:.4g}) (f is not differentiable there), "
+                "so the step from there is not a number")
+    return None
+
+
 def status_reason(traj: Trajectory) -> str:
     """One sentence: how the path ended and why, with the numbers that explain it."""
     diverged, converged = traj.diverged_at, traj.converged_at
     if diverged is not None:
+        outside = nonfinite_reason(traj, diverged)
+        if outside is not None:
+            return f"diverged at step {diverged}: {outside}"
         row = _last_finite_row(traj, diverged)
         if row is None:
             return f"diverged at step {diverged}: the loss is not finite at the start"
@@ -133,5 +156,6 @@ def trajectories_csv(paths) -> str:
     return pd.concat(frames, ignore_index=True).to_csv(index=False) if frames else ""
 
 
-__all__ = ["CONVERGED", "DIVERGED", "StabilityBound", "stability_bound", "status_reason", "distance_to_nearest",
+__all__ = ["CONVERGED", "DIVERGED", "StabilityBound", "stability_bound", "status_reason", "nonfinite_reason",
+           "distance_to_nearest",
            "changed_params", "summary_table", "trajectories_csv"]

@@ -461,3 +461,82 @@ def test_sweep_over_learning_rates_on_a_typed_formula():
 def test_memo_returns_the_same_surface_object():
     assert custom_surface("x*y") is custom_surface("x*y")
     assert get_surface("custom:x*y") is custom_surface("x*y")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Non-finite regions and bounded compile caches
+
+
+def test_surface_grid_is_nan_at_a_pole_and_its_curvatures_too():
+    # 1/(y - 1) on a grid whose last row is y = 1 exactly: inf there in IEEE arithmetic, NaN in the grid.
+    grid = engine.surface_grid("custom:x + 1/(y - 1)", resolution=21, domain=((-1.0, 1.0), (-3.0, 1.0)))
+    x, y = np.meshgrid(grid.x, grid.y)
+    pole = y == 1.0
+    assert pole.sum() == 21
+    assert np.array_equal(np.isnan(grid.z), pole)
+    assert np.all(np.isnan(grid.eigvals[pole]))
+    np.testing.assert_allclose(grid.z[~pole], x[~pole] + 1 / (y[~pole] - 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("text, start, lr, reason", [
+    # x1 = 0.5 - 1/0.5 = -1.5, y1 = 1 - 2 = -1
+    ("log(x) + y**2", (0.5, 1.0), 1.0,
+     "diverged at step 1: f is not finite at (-1.5, -1): log(x) (column 1) takes the logarithm of a negative number"),
+    # x1 = 1 - 3 * 1/(2 sqrt(1)) = -0.5
+    ("y^2 + sqrt(x)", (1.0, 0.0), 3.0,
+     "diverged at step 1: f is not finite at (-0.5, 0): sqrt(x) (column 7) takes the square root of a negative number"),
+    # f = |x| + y^2 at x = 0: sqrt(x*x) has gradient x/|x| = 0/0 there, so the step is NaN
+    ("sqrt(x*x) + y**2", (0.0, 1.0), 0.1,
+     "diverged at step 1: the gradient of f is not finite at (0, 1) (f is not differentiable there), "
+     "so the step from there is not a number"),
+])
+def test_a_path_into_a_non_finite_region_says_why_it_stopped(text, start, lr, reason):
+    from dashboard.summary import status_reason
+
+    traj = simulate(RunConfig(surface="custom:" + text, optimizer="sgd", optimizer_params=(("lr", lr),),
+                              start=start, steps=10))
+    assert traj.final_status == "diverged"
+    assert status_reason(traj) == reason
+
+
+def test_built_in_surfaces_keep_their_stability_reason():
+    from dashboard.summary import status_reason
+
+    traj = simulate(RunConfig(surface="quadratic", optimizer="sgd", optimizer_params=(("lr", 10.0),), steps=20))
+    assert status_reason(traj).startswith("diverged at step") and "2/λmax = 0.2" in status_reason(traj)
+
+
+def test_fifty_formulas_keep_the_compile_cache_bounded():
+    import gc
+    import weakref
+
+    client = jax.devices()[0].client
+    engine.surface_grid("custom:x**2 + 0.5*y**2", resolution=5)
+    first = weakref.ref(engine.programs("custom:x**2 + 0.5*y**2"))
+    gc.collect()
+    compiled_before, live_before = engine.compilations(), len(client.live_executables())
+    for i in range(50):
+        engine.surface_grid(f"custom:x**2 + {i + 1}*y**2", resolution=5)
+        assert engine.cached_programs(custom_only=True) <= engine.MAX_CUSTOM_SURFACES
+    gc.collect()
+    assert engine.compilations() == compiled_before + 50  # each formula really compiled its own program
+    assert first() is None  # the oldest formula's jitted functions are gone...
+    # ...and JAX freed their executables: at most one per kept formula more than before.
+    assert len(client.live_executables()) - live_before <= engine.MAX_CUSTOM_SURFACES
+    # Built-in surfaces are never evicted.
+    engine.surface_grid("quadratic", resolution=5)
+    assert engine.programs("quadratic") is engine.programs("quadratic")
+
+
+def test_an_evicted_formula_compiles_again_and_gives_the_same_path(monkeypatch):
+    monkeypatch.setattr(engine, "MAX_CUSTOM_SURFACES", 2)
+    configs = [RunConfig(surface=f"custom:(x - {a})**2 + y**2", optimizer_params=(("lr", 0.1),), steps=12)
+               for a in (1, 2, 3)]
+    first = simulate(configs[0])
+    for config in configs[1:]:
+        simulate(config)
+    assert configs[0].surface not in engine._CUSTOM_PROGRAMS
+    before = engine.compilations()
+    again = simulate(configs[0])
+    assert engine.compilations() == before + 1
+    np.testing.assert_array_equal(again.xy, first.xy)
