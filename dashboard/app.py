@@ -14,7 +14,12 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
+from dashboard import urlstate  # noqa: E402
+from dashboard.present import presentation_controls  # noqa: E402
 from dashboard.scene import shared_controls  # noqa: E402
+
+# A page that stops early (st.stop after an error message) still writes its controls into the link.
+st.stop = urlstate.write_before_stop(st.stop)
 
 # (script, title, icon, url path); the first is the landing page.
 PAGES = (
@@ -39,10 +44,18 @@ def main() -> None:
     st.set_page_config(page_title="Optimisation on loss surfaces", page_icon=":material/landscape:",
                        layout="wide")
     page = st.navigation(available_pages())
+    urlstate.begin()  # the link's values seed the widgets; notes about ignored values go at the top
+    presentation_controls()
     with st.sidebar:
         st.markdown("### Scene")
     shared_controls()
     page.run()
+    urlstate.finish()  # the controls that differ from their defaults go into the link
+    with st.sidebar.expander("Link to this scene"):
+        st.caption("The address bar always holds this scene; copy it from there or here.")
+        st.code(urlstate.link() or "(open the app in a browser to see its address)", language=None,
+                wrap_lines=True)
+
 
 
 if __name__ == "__main__":

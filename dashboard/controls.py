@@ -1,9 +1,11 @@
 """Streamlit widgets for declared parameters: one widget per Param, returning plain values.
 
-Every widget gets an explicit, stable `key=` so that presets and URLs (issue 4) can set a control by writing
+Every widget gets an explicit, stable `key=` so that presets and URLs can set a control by writing
 st.session_state[key] before the widget is drawn. A widget's starting value is put into session_state
-once (`setdefault`) and the widget is created without `value=`, which avoids Streamlit's warning about a
-widget given both a default and a session-state value.
+once, through initial(), and the widget is created without `value=`, which avoids Streamlit's warning about
+a widget given both a default and a session-state value. initial() also takes what the value may be
+(options, range, a check), so that a value from a link (dashboard/urlstate.py) is checked before a widget
+sees it.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from dashboard import urlstate
 from dashboard.engine import RUN_PARAMS
 from optimizers import RULES, SCHEDULES
 from optimizers.params import Param
@@ -27,10 +30,14 @@ DEMO_DEFAULTS = {"lr": 0.05}
 WARMUP = next(p for p in RUN_PARAMS if p.name == "warmup")
 
 
-def initial(key: str, value: Any) -> None:
-    """Give a widget its starting value once (presets and URLs may have set it already)."""
-    if key not in st.session_state:
-        st.session_state[key] = value
+def initial(key: str, value: Any, *, options=None, low=None, high=None, check=None) -> None:
+    """Give a widget its starting value once (a preset may have set it already; a link's value comes first).
+
+    `value` is the default (its type is how a link's string is read); `options`, `low`/`high` (inclusive)
+    and `check` (raises ValueError) say what a value from a link may be. The widget's value goes into the
+    page's URL whenever it differs from `value`.
+    """
+    urlstate.seed(key, value, options=options, low=low, high=high, check=check)
 
 
 def log_options(param: Param, around: float) -> list[float]:
@@ -60,6 +67,19 @@ def _float_step(param: Param) -> float:
     return float(10.0 ** math.floor(math.log10(span / 100.0))) if span > 0 else 0.01
 
 
+def float_slider_range(param: Param, start: float) -> tuple[float, float, float]:
+    """(min, max, step) of a float slider; an open bound stays one step away, and the step is fine enough
+    that the starting value fits (torch's beta2 = 0.999 needs a step of 0.001, not 0.01)."""
+    step = _float_step(param)
+    for bound, is_open in ((param.low, param.low_open), (param.high, param.high_open)):
+        gap = abs(start - bound)
+        if is_open and 0 < gap < step:
+            step = float(10.0 ** math.floor(math.log10(gap)))
+    low = param.low + step if param.low_open else param.low
+    high = param.high - step if param.high_open else param.high
+    return float(f"{low:.12g}"), float(f"{high:.12g}"), step
+
+
 def param_input(param: Param, key: str, label: str | None = None, container=st, default: Any = None) -> Any:
     """One widget for any Param (float, log float, int, bool, choice, list); returns its validated value.
 
@@ -73,10 +93,10 @@ def param_input(param: Param, key: str, label: str | None = None, container=st, 
         initial(key, bool(start))
         return bool(container.toggle(label, key=key, help=help_text))
     if param.kind == "choice":
-        initial(key, start)
+        initial(key, start, options=param.choices)
         return container.selectbox(label, param.choices, key=key, help=help_text)
     if param.kind == "list":
-        initial(key, ";".join(f"{v:g}" for v in start))
+        initial(key, ";".join(f"{v:g}" for v in start), check=param.parse)
         text = container.text_input(label, key=key, help=(help_text or "") + " (values separated by ;)")
         try:
             return param.parse(text)
@@ -91,7 +111,7 @@ def param_input(param: Param, key: str, label: str | None = None, container=st, 
 def _int_input(param, key, label, container, start, help_text):
     low = int(param.low) if param.low is not None else None
     high = int(param.high) if param.high is not None else None
-    initial(key, start)
+    initial(key, start, low=low, high=high, check=param.validate)
     if low is not None and high is not None and high - low <= INT_SLIDER_MAX_SPAN:
         return int(container.slider(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
     return int(container.number_input(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
@@ -99,25 +119,23 @@ def _int_input(param, key, label, container, start, help_text):
 
 def _float_input(param, key, label, container, start, help_text):
     if param.log and start > 0:
-        current = st.session_state.get(key, start)
+        initial(key, float(start), check=param.validate)
+        current = st.session_state[key]
         options = log_options(param, start)
-        # A preset or URL may ask for a value off the grid: keep it selectable rather than failing.
+        # A preset or a link may ask for a value off the grid: keep it selectable rather than failing.
         for extra in (start, current):
             if isinstance(extra, (int, float)) and extra not in options and _admissible(param, extra):
                 options.append(float(extra))
         options.sort()
-        initial(key, float(start))
         return float(container.select_slider(label, options=options, key=key, format_func=_format_number,
                                              help=help_text))
     bounded = param.low is not None and param.high is not None and math.isfinite(param.high - param.low)
     if bounded and param.high - param.low <= SLIDER_MAX_SPAN:
-        step = _float_step(param)
-        low = param.low + step if param.low_open else param.low
-        high = param.high - step if param.high_open else param.high
-        initial(key, float(np.clip(start, low, high)))
-        return float(container.slider(label, min_value=float(low), max_value=float(high), step=step, key=key,
+        low, high, step = float_slider_range(param, start)
+        initial(key, float(np.clip(start, low, high)), low=low, high=high, check=param.validate)
+        return float(container.slider(label, min_value=low, max_value=high, step=step, key=key,
                                       help=help_text, format="%g"))
-    initial(key, float(start))
+    initial(key, float(start), low=param.low, high=param.high, check=param.validate)
     return float(container.number_input(
         label, min_value=None if param.low is None else float(param.low),
         max_value=None if param.high is None else float(param.high),
@@ -144,7 +162,7 @@ def optimizer_controls(key_prefix: str, default_rule: str = "sgd", default_param
     """
     names = list(RULES)
     rule_key = f"{key_prefix}.rule"
-    initial(rule_key, default_rule if default_rule in RULES else names[0])
+    initial(rule_key, default_rule if default_rule in RULES else names[0], options=names)
     if st.session_state[rule_key] not in RULES:  # a preset naming a rule that no longer exists
         st.session_state[rule_key] = names[0]
     name = container.selectbox("optimizer", names, key=rule_key, format_func=lambda n: RULES[n].title,
@@ -163,7 +181,7 @@ def schedule_controls(key_prefix: str, default: str = "constant", container=st
     """A selectbox over every registered schedule, its parameters and a linear warmup length."""
     names = list(SCHEDULES)
     schedule_key = f"{key_prefix}.schedule"
-    initial(schedule_key, default if default in SCHEDULES else names[0])
+    initial(schedule_key, default if default in SCHEDULES else names[0], options=names)
     if st.session_state[schedule_key] not in SCHEDULES:
         st.session_state[schedule_key] = names[0]
     name = container.selectbox("schedule", names, key=schedule_key, format_func=lambda n: SCHEDULES[n].title,

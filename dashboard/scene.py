@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.controls import params_inputs
+from dashboard.controls import initial, params_inputs
 from dashboard.engine import RunConfig
 from landscapes import SURFACES, get_surface
 
@@ -61,6 +61,7 @@ def shared_controls(container=None) -> RunConfig:
     """Draw the scene's widgets (in the sidebar by default) and return shared_config()."""
     box = container if container is not None else st.sidebar
     names = list(SURFACES)
+    initial(SURFACE_KEY, DEFAULT_SURFACE, options=names)
     if st.session_state.get(SURFACE_KEY) not in SURFACES:
         st.session_state[SURFACE_KEY] = DEFAULT_SURFACE
     box.selectbox("surface", names, key=SURFACE_KEY, format_func=lambda n: SURFACES[n].title,
@@ -72,16 +73,14 @@ def shared_controls(container=None) -> RunConfig:
     x, y = default_start(name)
     # Keep a start left from another surface (or set by a preset) inside this surface's domain.
     for key, value, low, high in ((START_X_KEY, x, x0, x1), (START_Y_KEY, y, y0, y1)):
-        current = st.session_state.get(key, value)
-        st.session_state[key] = float(min(max(current, low), high))
+        initial(key, float(value), low=float(low), high=float(high))
+        st.session_state[key] = float(min(max(st.session_state[key], low), high))
     left, right = box.columns(2)
     left.slider("start x", float(x0), float(x1), step=(x1 - x0) / START_GRID, key=START_X_KEY, format="%.3f",
                 help="or click the contour on the Trajectories page")
     right.slider("start y", float(y0), float(y1), step=(y1 - y0) / START_GRID, key=START_Y_KEY, format="%.3f")
-    if STEPS_KEY not in st.session_state:
-        st.session_state[STEPS_KEY] = DEFAULT_STEPS
+    initial(STEPS_KEY, DEFAULT_STEPS, low=10, high=MAX_SCENE_STEPS)
     box.slider("steps", 10, MAX_SCENE_STEPS, step=10, key=STEPS_KEY, help="number of updates of every run")
-    if SEED_KEY not in st.session_state:
-        st.session_state[SEED_KEY] = 0
+    initial(SEED_KEY, 0, low=0, high=2**31 - 1)
     box.number_input("seed", 0, 2**31 - 1, step=1, key=SEED_KEY, help="fixes data, minibatches and noise")
     return shared_config()

@@ -1,12 +1,17 @@
 """Every chart on every page goes through chart(): one place for the toolbar's slide export, presentation
 styling and the export buttons, so that no page draws a figure differently from another.
+
+stepper() puts an animated figure at the frame of a step cursor kept in session state (and so in the link),
+moved by buttons bound to ← → and PageUp/PageDown, the keys a presenter's clicker sends.
 """
 from __future__ import annotations
 
 import plotly.graph_objects as go
 import streamlit as st
 
+from dashboard.controls import initial
 from dashboard.export import SLIDE_HEIGHT, SLIDE_WIDTH
+from dashboard.present import presenting, projector_style
 
 # The toolbar's camera button saves a 16:9 slide at full HD instead of the chart's on-screen size.
 TOOLBAR = {
@@ -17,6 +22,103 @@ TOOLBAR = {
 
 
 def chart(fig: go.Figure, key: str, **plotly_chart_kwargs):
-    """st.plotly_chart with the house toolbar; returns what st.plotly_chart returns (selection events)."""
+    """st.plotly_chart with the house toolbar; returns what st.plotly_chart returns (selection events).
+
+    In presentation mode the figure is restyled for a projector first (in place: see dashboard/present.py).
+    """
+    if presenting():
+        projector_style(fig)
     config = {**TOOLBAR, **plotly_chart_kwargs.pop("config", {})}
     return st.plotly_chart(fig, key=key, config=config, **plotly_chart_kwargs)
+
+
+# The clicker's keys need buttons of their own (one shortcut per button); they are hidden, the arrows shown.
+HIDDEN_KEYS_STYLE = "<style>[class*='st-key-clicker-'] {display: none !important;}</style>"
+
+
+def frame_steps(fig: go.Figure) -> list[int]:
+    """The step each animation frame shows (frames are named by their step)."""
+    return [int(frame.name) for frame in fig.frames]
+
+
+def frame_index(steps: list[int], cursor: int) -> int:
+    """The frame that shows step `cursor`: the last frame at or before it; the last frame for -1 (the end)."""
+    if not steps:
+        raise ValueError("the figure has no animation frames")
+    if cursor < 0 or cursor >= steps[-1]:
+        return len(steps) - 1
+    return max(i for i, step in enumerate(steps) if step <= cursor) if cursor >= steps[0] else 0
+
+
+def at_frame(fig: go.Figure, index: int) -> go.Figure:
+    """Show frame `index` (its animated traces' data and the playback slider's position); in place."""
+    frame = fig.frames[index].to_plotly_json()
+    for trace_index, data in zip(frame["traces"], frame["data"]):
+        fig.data[trace_index].update(data)
+    if fig.layout.sliders:
+        fig.layout.sliders[0].active = index
+    return fig
+
+
+def _move(key: str, steps: list[int], delta: int) -> None:
+    index = min(max(frame_index(steps, int(st.session_state.get(key, -1))) + delta, 0), len(steps) - 1)
+    st.session_state[key] = -1 if index == len(steps) - 1 else steps[index]
+
+
+def stepper(fig: go.Figure, key: str, container=st) -> int:
+    """Put an animated figure at its step cursor and draw the stepping buttons; returns the step shown.
+
+    The cursor (session state `key`, -1 for the end) is a step number, so it stays put when the number of
+    steps changes, and goes into the link like any control.
+    """
+    steps = frame_steps(fig)
+    if not steps:
+        return -1
+    initial(key, -1, low=-1, high=10**7)
+    index = frame_index(steps, int(st.session_state[key]))
+    at_frame(fig, index)
+    row = container.container(horizontal=True, vertical_alignment="center", key=f"stepper-{key}")
+    row.button("◀ step", key=f"{key}.back", on_click=_move, args=(key, steps, -1), shortcut="Left",
+               help="one frame back (← or PageUp)")
+    row.button("step ▶", key=f"{key}.forward", on_click=_move, args=(key, steps, 1), shortcut="Right",
+               help="one frame on (→ or PageDown)")
+    row.caption(f"showing step {steps[index]} of {steps[-1]}: ← → or a presenter's clicker (PageUp/PageDown) "
+                "step through the frames")
+    hidden = container.container(key=f"clicker-{key}")
+    hidden.html(HIDDEN_KEYS_STYLE)
+    hidden.button("page up", key=f"{key}.pageup", on_click=_move, args=(key, steps, -1), shortcut="PageUp")
+    hidden.button("page down", key=f"{key}.pagedown", on_click=_move, args=(key, steps, 1), shortcut="PageDown")
+    return steps[index]
+
+
+def export_buttons(fig: go.Figure, stem: str, key: str) -> None:
+    """A popover with PNG, SVG and PDF downloads of the figure at slide size (1920x1080), rendered by kaleido
+    only when a button is clicked."""
+    from dashboard.export import FORMATS, MIME, figure_bytes
+
+    with st.popover("Export for slides", icon=":material/download:", key=f"{key}.export"):
+        st.caption("1920 × 1080, as a still of the last step")
+        for fmt in FORMATS:
+            st.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(fig, fmt), file_name=f"{stem}.{fmt}",
+                               mime=MIME[fmt], key=f"{key}.export.{fmt}", on_click="ignore",
+                               use_container_width=True)
+
+
+def gif_download(make, key: str, file_name: str, signature) -> None:
+    """A button that renders the playback GIF with a progress bar, then a download button for it.
+
+    make(progress) returns the GIF's bytes and calls progress(done, total) per frame; `signature` names what
+    the GIF shows, so a GIF made for other settings is not offered.
+    """
+    from dashboard.export import MIME
+
+    store = f"{key}.gif"
+    if st.button("Make a GIF of the playback", key=key, icon=":material/animated_images:"):
+        bar = st.progress(0.0, text="rendering frames")
+        data = make(lambda done, total: bar.progress(done / total, text=f"frame {done} / {total}"))
+        bar.empty()
+        st.session_state[store] = (signature, data)
+    made = st.session_state.get(store)
+    if made and made[0] == signature:
+        st.download_button("Download GIF", data=made[1], file_name=file_name, mime=MIME["gif"],
+                           key=f"{key}.download", on_click="ignore", icon=":material/download:")

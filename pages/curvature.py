@@ -27,14 +27,15 @@ st.markdown(
 
 scene = shared_config()
 surface = get_surface(scene.surface)
-for key, value in (("curv.count", 2), ("curv.speed", "normal")):
-    initial(key, value)
-left, right = st.columns(2)
+initial("curv.count", 2, low=1, high=MAX_OPTIMIZERS)
+initial("curv.speed", "normal", options=list(SPEEDS_MS))
+controls = st.container(key="controls-curv")  # hidden in presentation mode
+left, right = controls.columns(2)
 count = left.number_input("optimizers", 1, MAX_OPTIMIZERS, step=1, key="curv.count")
 speed = right.selectbox("playback speed", list(SPEEDS_MS), key="curv.speed")
 
 paths = []
-columns = st.columns(MAX_OPTIMIZERS)
+columns = controls.columns(MAX_OPTIMIZERS)
 for slot in range(int(count)):
     box = columns[slot].container(border=True)
     rule_name, defaults = SLOT_DEFAULTS[slot]
@@ -93,16 +94,18 @@ st.subheader("Newton's step beside the gradient step")
 st.latex(r"\Delta\theta_{\mathrm{GD}}=-\eta\nabla f,\quad \Delta\theta_{\mathrm{Newton}}=-H^{-1}\nabla f,\quad "
          r"\Delta\theta_{\mathrm{SFN}}=-|H|^{-1}\nabla f")
 (x0, x1), (y0, y1) = surface.domain
-if st.session_state.get("curv.point_surface") != scene.surface:  # a new surface: start from its start point
-    st.session_state["curv.point_surface"] = scene.surface
-    st.session_state["curv.point_x"] = float(min(max(scene.start[0], x0), x1))
-    st.session_state["curv.point_y"] = float(min(max(scene.start[1], y0), y1))
-initial("curv.newton_lr", 0.1)
-point_columns = st.columns(3)
+NEWTON_LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0]
+start_point = (float(min(max(scene.start[0], x0), x1)), float(min(max(scene.start[1], y0), y1)))
+if st.session_state.get("curv.point_surface", scene.surface) != scene.surface:  # a new surface: its start point
+    st.session_state["curv.point_x"], st.session_state["curv.point_y"] = start_point
+st.session_state["curv.point_surface"] = scene.surface
+initial("curv.point_x", start_point[0], low=float(x0), high=float(x1))
+initial("curv.point_y", start_point[1], low=float(y0), high=float(y1))
+initial("curv.newton_lr", 0.1, options=NEWTON_LRS)
+point_columns = st.container(key="controls-curv-point").columns(3)
 px = point_columns[0].slider("point x", float(x0), float(x1), step=(x1 - x0) / 200, key="curv.point_x", format="%.3f")
 py = point_columns[1].slider("point y", float(y0), float(y1), step=(y1 - y0) / 200, key="curv.point_y", format="%.3f")
-newton_lr = point_columns[2].select_slider("η of the gradient step", [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0],
-                                           key="curv.newton_lr")
+newton_lr = point_columns[2].select_slider("η of the gradient step", NEWTON_LRS, key="curv.newton_lr")
 here = cached.simulate(scene.with_(start=(px, py), steps=1))  # row 0: gradient and Hessian at the point
 show.chart(newton_figure(grid, (px, py), here.grad[0], here.eigvals[0], here.eigvecs[0], newton_lr,
                               log_contours=surface.log_contours, critical=critical), key="curv.newton")

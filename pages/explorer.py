@@ -48,9 +48,10 @@ surface = get_surface(scene.surface)
 
 # ---------------------------------------------------------------------------------------------------
 st.header("Sweep: learning rate against a second parameter")
-for key, value in (("expl.lr_low", 1e-3), ("expl.lr_high", 3.0), ("expl.resolution", 31),
-                   ("expl.metric", "final_loss")):
-    initial(key, value)
+initial("expl.lr_low", 1e-3, options=LR_CHOICES)
+initial("expl.lr_high", 3.0, options=LR_CHOICES)
+initial("expl.resolution", 31, options=RESOLUTIONS)
+initial("expl.metric", "final_loss", options=["final_loss", "steps_to_converge"])
 settings, more = st.columns([2, 3])
 with settings:
     box = st.container(border=True)
@@ -62,6 +63,8 @@ with more:
     lr_low = row[0].select_slider("smallest lr", LR_CHOICES, key="expl.lr_low")
     lr_high = row[1].select_slider("largest lr", LR_CHOICES, key="expl.lr_high")
     row = st.columns(3)
+    if axes:
+        initial(f"expl.y.{rule_name}", axes[0], options=axes)
     y_name = row[0].selectbox("second parameter", axes, key=f"expl.y.{rule_name}") if axes else None
     resolution = row[1].select_slider("runs per axis", RESOLUTIONS, key="expl.resolution")
     metric = row[2].radio("colour", ["final_loss", "steps_to_converge"], key="expl.metric",
@@ -151,9 +154,8 @@ else:
 # ---------------------------------------------------------------------------------------------------
 st.header("Basins of attraction")
 names = list(SURFACES)
-for key, value in (("expl.basin.surface", "himmelblau" if "himmelblau" in SURFACES else names[0]),
-                   ("expl.basin.resolution", 41)):
-    initial(key, value)
+initial("expl.basin.surface", "himmelblau" if "himmelblau" in SURFACES else names[0], options=names)
+initial("expl.basin.resolution", 41, options=RESOLUTIONS)
 basin_cols = st.columns([1, 1, 2])
 basin_surface = get_surface(basin_cols[0].selectbox("surface", names, key="expl.basin.surface",
                                                     format_func=lambda n: SURFACES[n].title))
@@ -192,8 +194,9 @@ st.header("Learning-rate range test")
 st.markdown("One run whose learning rate grows by a constant factor every step (Smith 2017): the loss falls "
             "while η is useful and blows up once η is too large. Read the suggested rate off the curve.")
 st.latex(r"\eta_t=\eta_{\min}\,\gamma^t,\qquad \gamma=(\eta_{\max}/\eta_{\min})^{1/(T-1)}")
-for key, value in (("expl.range.low", 1e-4), ("expl.range.high", 10.0), ("expl.range.steps", 100)):
-    initial(key, value)
+initial("expl.range.low", 1e-4, options=LR_CHOICES)
+initial("expl.range.high", 10.0, options=LR_CHOICES)
+initial("expl.range.steps", 100, low=10, high=500)
 range_cols = st.columns(3)
 range_low = range_cols[0].select_slider("η at the first step", LR_CHOICES, key="expl.range.low")
 range_high = range_cols[1].select_slider("η at the last step", LR_CHOICES, key="expl.range.high")

@@ -33,7 +33,7 @@ surface = get_surface(scene.surface)
 st.header("Build a schedule")
 controls, chart = st.columns([1, 2])
 with controls:
-    initial("sched.build.lr", 0.1)
+    initial("sched.build.lr", 0.1, options=BASE_LRS)
     base_lr = st.select_slider("base learning rate η", BASE_LRS, key="sched.build.lr",
                                help="the optimizer's lr; one-cycle and cyclic set their own rates")
     name, values, warmup = schedule_controls("sched.build", "cosine")
@@ -60,7 +60,7 @@ else:
 # ---------------------------------------------------------------------------------------------------
 st.header("Schedules side by side")
 st.markdown(f"The same optimizer from the same start on **{surface.title}** (the sidebar's scene), one schedule each.")
-initial("sched.cmp.count", 3)
+initial("sched.cmp.count", 3, low=2, high=MAX_COMPARED)
 top = st.columns([1, 3])
 count = top[0].number_input("schedules", 2, MAX_COMPARED, step=1, key="sched.cmp.count")
 with top[1]:
@@ -112,8 +112,8 @@ st.markdown(
 )
 st.latex(r"\theta_t=\theta_{t-1}-\eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t}+\epsilon},\qquad "
          r"\hat m_1/\sqrt{\hat v_1}=\operatorname{sign}(g_1)\ \Rightarrow\ |\Delta\theta_1|\approx\eta_1")
-for key, value in (("sched.demo.lr", warmup_demo.DEMO_LR), ("sched.demo.warmup", warmup_demo.DEMO_WARMUP)):
-    initial(key, value)
+initial("sched.demo.lr", warmup_demo.DEMO_LR, options=BASE_LRS)
+initial("sched.demo.warmup", warmup_demo.DEMO_WARMUP, low=1, high=150)
 demo_controls = st.columns(2)
 demo_lr = demo_controls[0].select_slider("Adam's learning rate η", BASE_LRS, key="sched.demo.lr")
 demo_warmup = demo_controls[1].slider("warmup steps W", 1, 150, key="sched.demo.warmup")

@@ -35,12 +35,16 @@ if not data_surfaces:
     st.stop()
 default_surface = scene.surface if scene.surface in data_surfaces else (
     "logistic_regression" if "logistic_regression" in data_surfaces else data_surfaces[0])
-for key, value in (("stoch.surface", default_surface), ("stoch.batch", 4), ("stoch.seeds", 8),
-                   ("stoch.patience", 5), ("stoch.min_delta", 1e-3), ("stoch.log", True)):
-    initial(key, value)
+MIN_DELTAS = [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2]
+initial("stoch.surface", default_surface, options=data_surfaces)
+initial("stoch.seeds", 8, low=1, high=MAX_SEEDS)
+initial("stoch.patience", 5, low=1, high=100)
+initial("stoch.min_delta", 1e-3, options=MIN_DELTAS)
+initial("stoch.log", True)
 top = st.columns([1, 1, 1, 2])
 surface = get_surface(top[0].selectbox("data-defined loss", data_surfaces, key="stoch.surface",
                                        format_func=lambda n: SURFACES[n].title))
+initial("stoch.batch", 4, low=1, high=surface.n_samples)
 batch = top[1].slider("batch size |B|", 1, surface.n_samples, key="stoch.batch",
                       help=f"{surface.n_samples} = the whole dataset (full batch)")
 n_seeds = top[2].slider("seeds in the fan", 1, MAX_SEEDS, key="stoch.seeds")
@@ -105,7 +109,7 @@ st.dataframe(pd.DataFrame([
 st.header("Training against held-out loss, with early stopping")
 stop_cols = st.columns(2)
 patience = stop_cols[0].slider("patience (steps without improvement)", 1, 100, key="stoch.patience")
-min_delta = stop_cols[1].select_slider("min_delta", [0.0, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2], key="stoch.min_delta")
+min_delta = stop_cols[1].select_slider("min_delta", MIN_DELTAS, key="stoch.min_delta")
 heldout = holdout.losses_on(surface.name, base.surface_params, base.seed, mini.xy)
 stop = sto.early_stopping(heldout, int(patience), float(min_delta))
 show.chart(holdout_figure(mini.loss, heldout, stop.best_step, stop.stop_step, log_loss=log_loss),
@@ -126,11 +130,12 @@ st.header("Noise leaves a saddle")
 st.markdown("On f = x² − y², a path started exactly on the x axis slides into the saddle and stays: the gradient "
             "there has no y component. Gradient noise gives it one, and the unstable direction does the rest.")
 st.latex(r"y_{t+1}=(1+2\eta)\,y_t+\eta\,\sigma\,\xi_t,\qquad \xi_t\sim\mathcal N(0,1)")
-for key, value in (("stoch.saddle.noise", 0.01), ("stoch.saddle.lr", 0.1)):
-    initial(key, value)
+SADDLE_LRS = [0.01, 0.03, 0.05, 0.1, 0.2, 0.3]
+initial("stoch.saddle.noise", 0.01, options=NOISES)
+initial("stoch.saddle.lr", 0.1, options=SADDLE_LRS)
 saddle_cols = st.columns(2)
 sigma = saddle_cols[0].select_slider("gradient noise σ", NOISES, key="stoch.saddle.noise")
-saddle_lr = saddle_cols[1].select_slider("learning rate η", [0.01, 0.03, 0.05, 0.1, 0.2, 0.3], key="stoch.saddle.lr")
+saddle_lr = saddle_cols[1].select_slider("learning rate η", SADDLE_LRS, key="stoch.saddle.lr")
 saddle = get_surface("saddle")
 saddle_base = RunConfig(surface="saddle", optimizer="sgd", optimizer_params=(("lr", float(saddle_lr)),),
                         start=SADDLE_START, steps=SADDLE_STEPS, seed=scene.seed)

@@ -16,6 +16,7 @@ from optimizers import RULES
 
 MAX_OPTIMIZERS = 6
 CHART_KEY = "traj.chart"
+STEP_KEY = "traj.step"  # the step the figure shows (-1: the end); ← → and a clicker's PageUp/PageDown move it
 # What each slot starts as: GD, heavy ball, then whichever of these rules the registry has.
 SLOT_DEFAULTS = (
     ("sgd", {"lr": 0.05}),
@@ -53,10 +54,13 @@ st.markdown(
 scene = shared_config()
 surface = get_surface(scene.surface)
 
-for key, value in (("traj.count", 2), ("traj.arrows", True), ("traj.show3d", False), ("traj.speed", "normal"),
-                   ("traj.tol", 1e-6)):
-    initial(key, value)
-options = st.columns(5)
+initial("traj.count", 2, low=1, high=MAX_OPTIMIZERS)
+initial("traj.arrows", True)
+initial("traj.show3d", False)
+initial("traj.speed", "normal", options=list(SPEEDS_MS))
+initial("traj.tol", 1e-6, options=TOLERANCES)
+controls = st.container(key="controls-traj")  # hidden in presentation mode
+options = controls.columns(5)
 count = options[0].number_input("optimizers", 1, MAX_OPTIMIZERS, step=1, key="traj.count",
                                 help="how many optimizers to overlay (up to six)")
 show_arrows = options[1].toggle("step arrows", key="traj.arrows",
@@ -68,7 +72,7 @@ tol = options[4].select_slider("tolerance ‖∇f‖ <", TOLERANCES, key="traj.t
 
 paths, problems = [], []
 for row_start in range(0, int(count), 3):
-    columns = st.columns(3)
+    columns = controls.columns(3)
     for offset, column in enumerate(columns):
         slot = row_start + offset
         if slot >= count:
@@ -102,9 +106,10 @@ except ValueError as error:
 
 figure = trajectories_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
                              minima=minima(critical), arrows=show_arrows, speed=speed)
+show.stepper(figure, STEP_KEY)
 show.chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mode="points")
 st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
-           "drag the step slider under the chart to scrub.")
+           "drag the step slider under the chart to scrub, or step with ← → (a clicker's PageUp/PageDown).")
 st.subheader("The update rules")
 for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
     dots = " ".join(f"<span style='color:{colour(p.slot)}'>●</span>" for p in paths if p.traj.config.optimizer == name)
