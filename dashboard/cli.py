@@ -3,6 +3,8 @@
     python -m dashboard list [surfaces|optimizers|schedules]
     python -m dashboard trace --surface quadratic --optimizer sgd --param lr=0.05 --start=-1.8,0.6 --steps 50
     python -m dashboard sweep --surface quadratic --optimizer sgd --vary lr=1e-3:0.3:20:log --steps 200
+    python -m dashboard list presets
+    python -m dashboard export --preset zigzag --format png --out slides/
 
 Every value is parsed and validated by the engine's own Param records, so the CLI accepts exactly what the
 dashboard accepts. Bad input exits with status 2 and one line `error: ...` on stderr; a run that diverges is
@@ -100,6 +102,12 @@ def _list_schedules() -> list[str]:
     return _list_records(SCHEDULES.values())
 
 
+def _list_presets() -> list[str]:
+    from dashboard.presets import preset_lines
+
+    return preset_lines()
+
+
 def _list_run_options() -> list[str]:
     from dashboard.engine import RUN_PARAMS
 
@@ -107,12 +115,13 @@ def _list_run_options() -> list[str]:
 
 
 # One entry per listable kind (options: the run options every trace and sweep takes).
-# `list presets` is one more entry here.
+# `list presets` prints bare lines, name first, so `cut -d' ' -f1` gives the names.
 LISTINGS: dict[str, Callable[[], list[str]]] = {
     "surfaces": _list_surfaces,
     "optimizers": _list_optimizers,
     "schedules": _list_schedules,
     "options": _list_run_options,
+    "presets": _list_presets,
 }
 
 
@@ -121,6 +130,9 @@ def run_list(args, out) -> int:
 
     if args.kind is not None and args.kind not in LISTINGS:
         raise UsageError(f"cannot list {args.kind!r}{suggest(args.kind, LISTINGS)}")
+    if args.kind == "presets":
+        out.write("\n".join(LISTINGS["presets"]()) + "\n")
+        return 0
     kinds = [args.kind] if args.kind else list(LISTINGS)
     for i, kind in enumerate(kinds):
         if i:
@@ -333,6 +345,37 @@ def run_sweep(args, out) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------
+# export
+
+
+EXPORT_FORMATS = ("png", "svg", "pdf", "gif")
+
+
+def run_export(args, out) -> int:
+    """A preset's figures (one per surface it uses) written into --out as slides, a playback GIF or a thumbnail;
+    prints each written path."""
+    from pathlib import Path
+
+    from dashboard.presets import PRESETS, get_preset
+
+    if args.format not in EXPORT_FORMATS:
+        raise UsageError(f"--format must be one of {', '.join(EXPORT_FORMATS)}, got {args.format!r}")
+    if args.thumbnail and args.format != "png":
+        raise UsageError("--thumbnail writes PNG only (leave out --format or give --format png)")
+    names = list(PRESETS) if args.preset == "all" else [get_preset(args.preset).name]
+    directory = Path(args.out)
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--out {args.out!r} is a file, not a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    from dashboard import export
+
+    for name in names:
+        for path in export.export_preset(get_preset(name), directory, args.format, thumbnail=args.thumbnail):
+            out.write(f"{path}\n")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------------
 # Argument parser
 
 
@@ -364,7 +407,7 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m dashboard", description=__doc__.split("\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{list,trace,sweep}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{list,trace,sweep,export}")
     lister = commands.add_parser("list", help="names, parameters, defaults and ranges")
     lister.add_argument("kind", nargs="?", metavar="{" + ",".join(LISTINGS) + "}",
                         help="what to list (default: everything)")
@@ -378,6 +421,15 @@ def make_parser() -> argparse.ArgumentParser:
                          help="a parameter (optimizer, schedule, surface, run option, start_x or start_y) "
                               "over NUM values from START to STOP, ends included; give it once or twice")
     sweeper.set_defaults(handler=run_sweep)
+    exporter = commands.add_parser("export", help="a lecture preset's figures as slides (PNG, SVG, PDF) or a GIF")
+    exporter.add_argument("--preset", required=True, help="preset name (see `list presets`), or all")
+    exporter.add_argument("--format", default="png", metavar="{" + ",".join(EXPORT_FORMATS) + "}",
+                          help="png, svg and pdf at 1920x1080; gif: the playback, 1280x720 (default png)")
+    exporter.add_argument("--out", default=".", metavar="DIR", help="directory to write into (default .)")
+    exporter.add_argument("--thumbnail", action="store_true",
+                          help="a 480x270 PNG for the gallery, written as DIR/NAME.png "
+                               "(regenerate all: --preset all --thumbnail --out dashboard/thumbnails)")
+    exporter.set_defaults(handler=run_export)
     return parser
 
 
