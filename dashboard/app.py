@@ -28,6 +28,8 @@ PAGES = (
     ("pages/schedules.py", "Schedules and warmup", ":material/schedule:", "schedules"),
     ("pages/explorer.py", "Learning-rate explorer", ":material/grid_on:", "explorer"),
     ("pages/stochastic.py", "Stochastic gradients", ":material/scatter_plot:", "stochastic"),
+    ("pages/gallery.py", "Lecture scenes", ":material/photo_library:", "gallery"),
+    ("pages/lecture.py", "Lecture scene", ":material/co_present:", "scene"),
 )
 
 
@@ -55,7 +57,6 @@ def main() -> None:
         st.caption("The address bar always holds this scene; copy it from there or here.")
         st.code(urlstate.link() or "(open the app in a browser to see its address)", language=None,
                 wrap_lines=True)
-
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ TOOLBAR = {
 }
 
 
-def chart(fig: go.Figure, key: str, **plotly_chart_kwargs):
+def chart(fig: go.Figure, key: str, export: str | None = None, **plotly_chart_kwargs):
     """st.plotly_chart with the house toolbar; returns what st.plotly_chart returns (selection events).
 
     In presentation mode the figure is restyled for a projector first (in place: see dashboard/present.py).
@@ -29,7 +29,10 @@ def chart(fig: go.Figure, key: str, **plotly_chart_kwargs):
     if presenting():
         projector_style(fig)
     config = {**TOOLBAR, **plotly_chart_kwargs.pop("config", {})}
-    return st.plotly_chart(fig, key=key, config=config, **plotly_chart_kwargs)
+    event = st.plotly_chart(fig, key=key, config=config, **plotly_chart_kwargs)
+    if export:  # a file stem: PNG, SVG and PDF download buttons under the chart
+        export_buttons(fig, export, key)
+    return event
 
 
 # The clicker's keys need buttons of their own (one shortcut per button); they are hidden, the arrows shown.
@@ -101,7 +104,7 @@ def export_buttons(fig: go.Figure, stem: str, key: str) -> None:
         for fmt in FORMATS:
             st.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(fig, fmt), file_name=f"{stem}.{fmt}",
                                mime=MIME[fmt], key=f"{key}.export.{fmt}", on_click="ignore",
-                               use_container_width=True)
+                               width="stretch")
 
 
 def gif_download(make, key: str, file_name: str, signature) -> None:

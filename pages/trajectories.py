@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import cached, show
+from dashboard import cached, export, show
 from dashboard.controls import initial, optimizer_controls
 from dashboard.critical import minima
 from dashboard.figures.curves import SPEEDS_MS, PathView
@@ -107,7 +107,11 @@ except ValueError as error:
 figure = trajectories_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
                              minima=minima(critical), arrows=show_arrows, speed=speed)
 show.stepper(figure, STEP_KEY)
-show.chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mode="points")
+show.chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mode="points", export="trajectories")
+show.gif_download(lambda progress: export.playback_gif(
+    export.Playback(paths, grid, surface.domain, title=f"Trajectories on {surface.title}",
+                    log_contours=surface.log_contours, critical=critical), progress=progress),
+    key="traj.gif", file_name="trajectories.gif", signature=tuple(p.traj.config for p in paths))
 st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
            "drag the step slider under the chart to scrub, or step with ← → (a clicker's PageUp/PageDown).")
 st.subheader("The update rules")

@@ -27,7 +27,9 @@ def test_default_render_has_animated_chart(base):
     assert fig.layout.yaxis.scaleanchor == "x"
     assert not errors(base)
     assert any("still running" in m.value or "converged" in m.value for m in base.markdown)
-    assert len(base.get("download_button")) == 1
+    # The CSV download, and PNG, SVG and PDF of the chart for slides.
+    assert sorted(b.key for b in base.get("download_button")) == \
+        ["traj.chart.export.pdf", "traj.chart.export.png", "traj.chart.export.svg", "traj.csv"]
 
 
 @pytest.mark.parametrize("change", [
