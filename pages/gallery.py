@@ -28,7 +28,8 @@ for row_start in range(0, len(presets), COLUMNS):
             card.image(str(thumbnail), width="stretch", output_format="PNG")
         else:
             card.caption("(no thumbnail yet)")
-        card.page_link(LECTURE_PAGE, label=preset.title, query_params={"preset": preset.name},
-                       icon=":material/play_circle:")
+        card.markdown(f"**{preset.title}**")
         card.caption(preset.notice)
+        card.page_link(LECTURE_PAGE, label="Open the scene", query_params={"preset": preset.name},
+                       icon=":material/play_circle:", help=f"/scene?preset={preset.name}")
         card.caption(f"`{preset.name}` · {len(preset.runs)} run{'s' if len(preset.runs) > 1 else ''}")

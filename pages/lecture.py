@@ -72,6 +72,8 @@ if unknown is not None:
                f"“{PRESETS[st.session_state[PRESET_KEY]].title}” instead; pick one below or in the gallery.",
                icon=":material/help:")
 
+st.sidebar.caption("A lecture scene sets its own surface, start and steps: the scene controls above apply to "
+                   "the other pages.")
 top = st.columns([3, 1])
 name = top[0].selectbox("lecture scene", names, key=PRESET_KEY, on_change=on_choose,
                         format_func=lambda n: f"{PRESETS[n].title}  ({n})")

@@ -17,7 +17,9 @@ def gallery():
 def test_every_preset_has_a_card_with_a_link_that_opens_it(gallery):
     links = [link.proto for link in gallery.get("page_link")]
     assert [link.query_string for link in links] == [f"preset={name}" for name in PRESETS]
-    assert [link.label for link in links] == [preset.title for preset in PRESETS.values()]
+    assert {link.label for link in links} == {"Open the scene"}
+    titles = [m.value for m in gallery.markdown]
+    assert all(f"**{preset.title}**" in titles for preset in PRESETS.values())
     assert {link.page for link in links} == {"scene"}
 
 
