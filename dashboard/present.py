@@ -17,7 +17,9 @@ KEY = "present"
 FONT_SIZE = 22  # every text on a figure, at least
 LINE_WIDTH = 4  # every line of a 2-D or 3-D scatter, at least
 MARKER_SCALE = 1.6
+HEIGHT_SCALE = 1.25
 INK = "#000000"
+GREYS = ("#444444", "#555555", "#666666", "#777777", "grey", "gray")  # notes drawn in grey turn black
 CONTROL_CLASS = "st-key-controls-"
 
 STYLE = f"""
@@ -62,12 +64,20 @@ def projector_style(fig: go.Figure) -> go.Figure:
     fig.update_layout(font=dict(size=max(FONT_SIZE, (fig.layout.font.size or 0)), color=INK),
                       colorway=list(PALETTE), legend=dict(font=dict(size=FONT_SIZE)),
                       hoverlabel=dict(font=dict(size=FONT_SIZE)))
+    if fig.layout.height:  # larger text needs room; the hidden sidebar and controls give it
+        fig.update_layout(height=round(fig.layout.height * HEIGHT_SCALE))
     if fig.layout.title and fig.layout.title.text:
         fig.update_layout(title_font_size=max(FONT_SIZE + 4, fig.layout.title.font.size or 0))
     for annotation in fig.layout.annotations:
         annotation.font.size = max(FONT_SIZE, annotation.font.size or 0)
-        if annotation.font.color is None or annotation.font.color.lower() in ("#444444", "#777777", "grey", "gray"):
+        if not isinstance(annotation.font.color, str) or annotation.font.color.lower() in GREYS:
             annotation.font.color = INK
+    # Streamlit's chart theme sets small tick fonts of its own: every axis gets the projector's size.
+    axis_fonts = dict(tickfont=dict(size=FONT_SIZE, color=INK), title_font=dict(size=FONT_SIZE, color=INK))
+    fig.update_xaxes(**axis_fonts)
+    fig.update_yaxes(**axis_fonts)
+    if any(trace.type in ("surface", "scatter3d", "mesh3d") for trace in fig.data):
+        fig.update_scenes(xaxis=axis_fonts, yaxis=axis_fonts, zaxis=axis_fonts)
     for slider in fig.layout.sliders:
         slider.font = dict(size=FONT_SIZE)
         slider.currentvalue.font = dict(size=FONT_SIZE)
@@ -79,6 +89,9 @@ def projector_style(fig: go.Figure) -> go.Figure:
 
 
 def _thicken(trace) -> None:
+    if "colorbar" in trace:
+        trace.colorbar.tickfont = dict(size=FONT_SIZE, color=INK)
+        trace.colorbar.title.font = dict(size=FONT_SIZE, color=INK)
     if trace.type not in ("scatter", "scattergl", "scatter3d", "scatterpolar"):
         return
     mode = trace.mode or "lines"

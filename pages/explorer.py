@@ -52,7 +52,7 @@ initial("expl.lr_low", 1e-3, options=LR_CHOICES)
 initial("expl.lr_high", 3.0, options=LR_CHOICES)
 initial("expl.resolution", 31, options=RESOLUTIONS)
 initial("expl.metric", "final_loss", options=["final_loss", "steps_to_converge"])
-settings, more = st.columns([2, 3])
+settings, more = st.container(key="controls-expl-sweep").columns([2, 3])  # hidden in presentation mode
 with settings:
     box = st.container(border=True)
     rule_name, rule_params = optimizer_controls("expl.opt", "sgd", {"lr": 0.1}, container=box.container(),
@@ -156,7 +156,7 @@ st.header("Basins of attraction")
 names = list(SURFACES)
 initial("expl.basin.surface", "himmelblau" if "himmelblau" in SURFACES else names[0], options=names)
 initial("expl.basin.resolution", 41, options=RESOLUTIONS)
-basin_cols = st.columns([1, 1, 2])
+basin_cols = st.container(key="controls-expl-basin").columns([1, 1, 2])
 basin_surface = get_surface(basin_cols[0].selectbox("surface", names, key="expl.basin.surface",
                                                     format_func=lambda n: SURFACES[n].title))
 basin_res = basin_cols[1].select_slider("starts per axis", RESOLUTIONS, key="expl.basin.resolution")
@@ -197,7 +197,7 @@ st.latex(r"\eta_t=\eta_{\min}\,\gamma^t,\qquad \gamma=(\eta_{\max}/\eta_{\min})^
 initial("expl.range.low", 1e-4, options=LR_CHOICES)
 initial("expl.range.high", 10.0, options=LR_CHOICES)
 initial("expl.range.steps", 100, low=10, high=500)
-range_cols = st.columns(3)
+range_cols = st.container(key="controls-expl-range").columns(3)
 range_low = range_cols[0].select_slider("η at the first step", LR_CHOICES, key="expl.range.low")
 range_high = range_cols[1].select_slider("η at the last step", LR_CHOICES, key="expl.range.high")
 range_steps = range_cols[2].slider("steps T", 10, 500, step=10, key="expl.range.steps")

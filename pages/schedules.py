@@ -32,7 +32,7 @@ surface = get_surface(scene.surface)
 # ---------------------------------------------------------------------------------------------------
 st.header("Build a schedule")
 controls, chart = st.columns([1, 2])
-with controls:
+with controls.container(key="controls-sched-build"):  # hidden in presentation mode
     initial("sched.build.lr", 0.1, options=BASE_LRS)
     base_lr = st.select_slider("base learning rate η", BASE_LRS, key="sched.build.lr",
                                help="the optimizer's lr; one-cycle and cyclic set their own rates")
@@ -61,7 +61,7 @@ else:
 st.header("Schedules side by side")
 st.markdown(f"The same optimizer from the same start on **{surface.title}** (the sidebar's scene), one schedule each.")
 initial("sched.cmp.count", 3, low=2, high=MAX_COMPARED)
-top = st.columns([1, 3])
+top = st.container(key="controls-sched-cmp").columns([1, 3])
 count = top[0].number_input("schedules", 2, MAX_COMPARED, step=1, key="sched.cmp.count")
 with top[1]:
     opt_box = st.container(border=True)
@@ -72,7 +72,8 @@ columns = st.columns(MAX_COMPARED)
 for slot in range(int(count)):
     box = columns[slot].container(border=True)
     box.markdown(f"**schedule {slot + 1}**")
-    s_name, s_values, s_warmup = schedule_controls(f"sched.cmp{slot}", COMPARE_DEFAULTS[slot], container=box)
+    s_name, s_values, s_warmup = schedule_controls(f"sched.cmp{slot}", COMPARE_DEFAULTS[slot],
+                                                   container=box.container(key=f"controls-sched-cmp{slot}"))
     config = scene.with_(optimizer=rule_name, optimizer_params=rule_params, schedule=s_name,
                          schedule_params=s_values, warmup=s_warmup)
     try:
@@ -114,7 +115,7 @@ st.latex(r"\theta_t=\theta_{t-1}-\eta_t\,\frac{\hat m_t}{\sqrt{\hat v_t}+\epsilo
          r"\hat m_1/\sqrt{\hat v_1}=\operatorname{sign}(g_1)\ \Rightarrow\ |\Delta\theta_1|\approx\eta_1")
 initial("sched.demo.lr", warmup_demo.DEMO_LR, options=BASE_LRS)
 initial("sched.demo.warmup", warmup_demo.DEMO_WARMUP, low=1, high=150)
-demo_controls = st.columns(2)
+demo_controls = st.container(key="controls-sched-demo").columns(2)
 demo_lr = demo_controls[0].select_slider("Adam's learning rate η", BASE_LRS, key="sched.demo.lr")
 demo_warmup = demo_controls[1].slider("warmup steps W", 1, 150, key="sched.demo.warmup")
 failing_config, warmed_config = warmup_demo.demo_configs(demo_lr, demo_warmup)

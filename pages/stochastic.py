@@ -41,7 +41,7 @@ initial("stoch.seeds", 8, low=1, high=MAX_SEEDS)
 initial("stoch.patience", 5, low=1, high=100)
 initial("stoch.min_delta", 1e-3, options=MIN_DELTAS)
 initial("stoch.log", True)
-top = st.columns([1, 1, 1, 2])
+top = st.container(key="controls-stoch").columns([1, 1, 1, 2])  # hidden in presentation mode
 surface = get_surface(top[0].selectbox("data-defined loss", data_surfaces, key="stoch.surface",
                                        format_func=lambda n: SURFACES[n].title))
 initial("stoch.batch", 4, low=1, high=surface.n_samples)
@@ -75,7 +75,7 @@ except ValueError as error:
 
 # ---------------------------------------------------------------------------------------------------
 st.header("A fan of seeds and the noise floor")
-log_loss = st.toggle("log-scale loss", key="stoch.log")
+log_loss = st.container(key="controls-stoch-log").toggle("log-scale loss", key="stoch.log")
 floor = sto.noise_floor([t.loss for t in fan])
 # Each seed has its own data, so the floor's height is read against the full-batch run on the same data.
 excess = sto.noise_floor([t.loss - f.loss for t, f in zip(fan, full_fan)])
@@ -107,7 +107,7 @@ st.dataframe(pd.DataFrame([
 
 # ---------------------------------------------------------------------------------------------------
 st.header("Training against held-out loss, with early stopping")
-stop_cols = st.columns(2)
+stop_cols = st.container(key="controls-stoch-stop").columns(2)
 patience = stop_cols[0].slider("patience (steps without improvement)", 1, 100, key="stoch.patience")
 min_delta = stop_cols[1].select_slider("min_delta", MIN_DELTAS, key="stoch.min_delta")
 heldout = holdout.losses_on(surface.name, base.surface_params, base.seed, mini.xy)
@@ -133,7 +133,7 @@ st.latex(r"y_{t+1}=(1+2\eta)\,y_t+\eta\,\sigma\,\xi_t,\qquad \xi_t\sim\mathcal N
 SADDLE_LRS = [0.01, 0.03, 0.05, 0.1, 0.2, 0.3]
 initial("stoch.saddle.noise", 0.01, options=NOISES)
 initial("stoch.saddle.lr", 0.1, options=SADDLE_LRS)
-saddle_cols = st.columns(2)
+saddle_cols = st.container(key="controls-stoch-saddle").columns(2)
 sigma = saddle_cols[0].select_slider("gradient noise σ", NOISES, key="stoch.saddle.noise")
 saddle_lr = saddle_cols[1].select_slider("learning rate η", SADDLE_LRS, key="stoch.saddle.lr")
 saddle = get_surface("saddle")

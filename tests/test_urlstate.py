@@ -255,6 +255,25 @@ def test_round_trip_a_changed_scene_through_its_link(page, changes):
     assert [trace_data(f) for f in figures(again)] == [trace_data(f) for f in figures(at)]
 
 
+def test_switching_page_puts_that_pages_state_and_the_scene_in_the_link():
+    at = open_link({"scene.steps": "200", "traj.count": "3"})
+    at.switch_page("../pages/curvature.py").run()
+    assert not at.exception
+    assert at.query_params == {"scene.steps": "200"}  # the scene stays, the Trajectories controls go
+    at.number_input(key="curv.count").set_value(3).run()
+    assert at.query_params == {"scene.steps": "200", "curv.count": "3"}
+
+
+def test_a_page_that_stops_early_still_writes_its_link():
+    """Every optimizer refused (Nesterov without momentum): the page shows why and calls st.stop()."""
+    at = open_link({})
+    at.number_input(key="traj.count").set_value(1)
+    at.toggle(key="traj.opt0.sgd.nesterov").set_value(True).run()
+    assert not at.exception
+    assert any("No optimizer could run" in e.value for e in at.error)
+    assert at.query_params == {"traj.count": "1", "traj.opt0.sgd.nesterov": "1"}
+
+
 # --- junk in a link ---------------------------------------------------------------------------------------
 
 JUNK = {
