@@ -147,7 +147,8 @@ def preset_gif(preset, view, grid, critical, n_frames: int = GIF_FRAMES, progres
 
 def export_preset(preset, directory, fmt: str, *, thumbnail: bool = False) -> list:
     """Write a preset's figures into `directory`: NAME.FORMAT, or NAME-1.FORMAT, NAME-2.FORMAT, ... when its runs
-    use several surfaces; a thumbnail is NAME.png, the last frame of the first surface's playback. Returns the paths written."""
+    use several surfaces; a thumbnail is NAME.png, the last frame of the first surface's playback. Returns the
+    paths written."""
     from pathlib import Path
 
     from dashboard import engine

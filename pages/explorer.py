@@ -94,7 +94,7 @@ if sweep_grid is not None:
     z = sweep_grid.final_loss if metric == "final_loss" else sweep_grid.steps_to_converge
     show.chart(sweep_heatmap(sweep_grid.x, sweep_grid.y, z, x_name="learning rate η", y_name=y_name,
                                   metric=metric, diverged=sweep_grid.diverged, boundaries=boundaries),
-                    key="expl.heatmap")
+                    key="expl.heatmap", export="lr_sweep")
     st.latex(r"\text{heavy ball on } f=\tfrac12\theta^\top H\theta:\ \ "
              r"\theta_{t+1}=\theta_t-\eta\nabla f(\theta_t)+\beta(\theta_t-\theta_{t-1})\ \text{ is stable iff }\ "
              r"0<\eta\lambda_{\max}<2+2\beta")

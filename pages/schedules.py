@@ -94,7 +94,7 @@ except ValueError as error:
     st.stop()
 if paths:
     show.chart(schedule_comparison_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
-                                               critical=critical), key="sched.cmp.chart")
+                                               critical=critical), key="sched.cmp.chart", export="schedules")
     st.latex(RULES[rule_name].latex)
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched.cmp.table")
 else:

@@ -83,7 +83,7 @@ seeds = [Run(f"seed {t.config.seed}", 0, t.xy, t.loss) for t in fan]
 full_run = Run("full batch", 2, full.xy, full.loss)
 show.chart(seed_fan_figure(seeds, sto.mean_path([t.xy for t in fan]), grid, surface.domain, full_batch=full_run,
                                 floor=(floor.level, floor.spread, floor.first_step), log_loss=log_loss,
-                                log_contours=surface.log_contours), key="stoch.fan")
+                                log_contours=surface.log_contours), key="stoch.fan", export="seed_fan")
 st.latex(r"\bar\theta_t=\frac1S\sum_{s=1}^{S}\theta_t^{(s)},\qquad "
          r"\text{floor}=\operatorname{mean}\{L(\theta_t^{(s)}):\ t\ge T/2\}")
 st.caption(f"Noise floor over steps {floor.first_step}–{scene.steps} of {len(fan)} seeds: loss {floor.level:.4g} "

@@ -108,7 +108,8 @@ def test_plot_area_pixels_are_where_plotly_draws_the_data(grid):
     for domain in (DOMAIN, get_surface("linear_regression").domain, get_surface("cliff").domain):
         area = gif.plot_area(domain)
         (x0, x1), (y0, y1) = domain
-        points = np.array([[x0 + 0.25 * (x1 - x0), y0 + 0.25 * (y1 - y0)], [x0 + 0.8 * (x1 - x0), y0 + 0.6 * (y1 - y0)]])
+        points = np.array([[x0 + 0.25 * (x1 - x0), y0 + 0.25 * (y1 - y0)],
+                           [x0 + 0.8 * (x1 - x0), y0 + 0.6 * (y1 - y0)]])
         fig = gif.background_figure(surface_grid("quadratic", (), 0, 11, domain), area)
         fig.data = fig.data[:0]  # markers only, on white
         fig.add_trace(go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers",
@@ -117,7 +118,8 @@ def test_plot_area_pixels_are_where_plotly_draws_the_data(grid):
                             int)
         red = (pixels[..., 0] > 200) & (pixels[..., 1] < 60) & (pixels[..., 2] < 60)
         for expected in area.to_pixels(points):
-            near = np.argwhere(red[int(expected[1]) - 12:int(expected[1]) + 12, int(expected[0]) - 12:int(expected[0]) + 12])
+            row, col = int(expected[1]), int(expected[0])
+            near = np.argwhere(red[row - 12:row + 12, col - 12:col + 12])
             assert near.size, f"no marker near {expected} for domain {domain}"
             centre = near.mean(axis=0)[::-1] + expected.astype(int) - 12
             np.testing.assert_allclose(centre, expected, atol=1.5)
