@@ -9,8 +9,8 @@ from dashboard import engine
 from dashboard.critical import critical_points, minima
 from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure, stability_line
 from dashboard.figures.curves import PathView, frame_rows, loss_change, log_axis_range
-from dashboard.figures.landscape import (CLICK_TRACE_INDEX, CLICK_TRACE_NAME, arrow_trace, contour_values,
-                                         surface_3d_figure, trajectories_figure)
+from dashboard.figures.landscape import (CLICK_TRACE_INDEX, CLICK_TRACE_NAME, NOT_FINITE_NAME, arrow_trace,
+                                         contour_values, surface_3d_figure, trajectories_figure)
 from dashboard.figures.style import TEMPLATE, colour
 from dashboard.geometry import (condition_number, curvature_codes, curvature_kind, newton_step,
                                 quadratic_ellipse)
@@ -174,3 +174,42 @@ def test_surface_3d_and_log_axis(paths, grid):
     assert fig.data[0].type == "surface" and len([t for t in fig.data if t.type == "scatter3d"]) >= 2
     assert log_axis_range([1e-3, 10.0], pad=0) == [-3.0, 1.0]
     assert log_axis_range([0.0, -1.0]) is None
+
+
+def log_x_grid(n=25):
+    """f = log(x) + y² on [-1, 2] x [-1, 1] by numpy: NaN left of x = 0, -inf on it (the engine's grid holds NaN)."""
+    x, y = np.linspace(-1.0, 2.0, n), np.linspace(-1.0, 1.0, n - 4)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = np.log(x)[None, :] + y[:, None] ** 2
+    z = np.where(np.isfinite(z), z, np.nan)
+    return engine.SurfaceGrid(x=x, y=y, z=z, eigvals=np.zeros(z.shape + (2,)))
+
+
+def test_cells_where_f_is_not_finite_are_hatched_with_a_legend_entry(paths):
+    g = log_x_grid()
+    fig = trajectories_figure(paths, g, ((-1.0, 2.0), (-1.0, 1.0)))
+    assert fig.data[CLICK_TRACE_INDEX].name == CLICK_TRACE_NAME  # the click grid keeps its place
+    (shade,) = [t for t in fig.data if t.name == NOT_FINITE_NAME]
+    assert shade.showlegend and shade.fill == "toself" and shade.fillpattern.shape and shade.hoverinfo == "skip"
+    # Rectangles between None separators; a grid point lies inside one exactly where numpy's f is not finite.
+    xs, ys = np.array(shade.x, dtype=object), np.array(shade.y, dtype=object)
+    cuts = np.flatnonzero(xs == None)  # noqa: E711
+    rects = [(np.array(xs[a + 1 if i else 0:b], float), np.array(ys[a + 1 if i else 0:b], float))
+             for i, (a, b) in enumerate(zip(np.concatenate([[0], cuts[:-1]]), cuts))]
+    inside = np.zeros(g.z.shape, bool)
+    gx, gy = np.meshgrid(g.x, g.y)
+    for rx, ry in rects:
+        inside |= (gx >= rx.min()) & (gx <= rx.max()) & (gy >= ry.min()) & (gy <= ry.max())
+    assert np.array_equal(inside, ~np.isfinite(g.z)) and (~np.isfinite(g.z)).sum() > 0
+    # Cells reach halfway to the first finite column: the shading ends between x = 0 and the next grid point.
+    right = max(rx.max() for rx, _ in rects)
+    first_finite = g.x[np.isfinite(g.z[0])][0]
+    assert np.isclose(right, (first_finite + g.x[g.x < first_finite][-1]) / 2)
+    # The contour leaves those cells empty (NaN), not coloured as some number.
+    z = np.asarray(fig.data[0].z, float)
+    assert np.array_equal(np.isnan(z), ~np.isfinite(g.z))
+
+
+def test_no_shading_where_f_is_finite_everywhere(paths, grid):
+    fig = trajectories_figure(paths, grid, get_surface("quadratic").domain)
+    assert not [t for t in fig.data if t.name == NOT_FINITE_NAME]

@@ -21,6 +21,8 @@ CONTOUR_SCALE = [[0.0, "#ffffff"], [0.35, "#e3e8ee"], [1.0, "#8d99a6"]]
 CLICK_GRID = 31  # invisible points per axis that turn a click on the contour into a start point
 CLICK_TRACE_NAME = "click to start here"
 CLICK_TRACE_INDEX = 1  # trajectories_figure draws the click grid right after the contour
+NOT_FINITE_NAME = "f not finite"
+NOT_FINITE_COLOUR = "#8a8a8a"
 ADAPTIVE_HINT = "eps"  # rules with an eps parameter divide by a running gradient scale (adaptive methods)
 
 
@@ -40,14 +42,57 @@ def contour_values(grid: SurfaceGrid, log_scale: bool) -> np.ndarray:
     return np.log1p(np.maximum(z - floor, 0.0))
 
 
+def compact(values: np.ndarray) -> np.ndarray:
+    """float32 where it holds the values (half the bytes to send and parse; 7 digits are plenty to draw)."""
+    values = np.asarray(values, float)
+    finite = np.abs(values[np.isfinite(values)])
+    return values.astype(np.float32) if finite.size == 0 or float(np.max(finite)) < 1e37 else values
+
+
 def contour_trace(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28) -> go.Contour:
     label = "log(1 + f − f_min)" if log_scale else "f"
     return go.Contour(
-        x=grid.x, y=grid.y, z=contour_values(grid, log_scale), ncontours=ncontours, colorscale=CONTOUR_SCALE,
+        x=compact(grid.x), y=compact(grid.y), z=compact(contour_values(grid, log_scale)), ncontours=ncontours,
+        colorscale=CONTOUR_SCALE,
         showscale=False, line=dict(width=0.7, color="#6b7785"), contours=dict(coloring="fill"),
         hovertemplate=f"x %{{x:.3f}}<br>y %{{y:.3f}}<br>{label} %{{z:.4g}}<extra></extra>",
         name="surface", showlegend=False,
     )
+
+
+def not_finite_cells(grid: SurfaceGrid) -> tuple[list, list]:
+    """Outlines of the grid cells where f is NaN or infinite, one rectangle per run of such cells along a row
+    (None between rectangles), each cell reaching halfway to its neighbours."""
+    x, y = np.asarray(grid.x, float), np.asarray(grid.y, float)
+    bad = ~np.isfinite(np.asarray(grid.z, float))
+
+    def edges(v):
+        middle = (v[1:] + v[:-1]) / 2
+        return np.concatenate([[v[0]], middle, [v[-1]]]) if len(v) > 1 else np.array([v[0], v[0]])
+
+    ex, ey = edges(x), edges(y)
+    xs, ys = [], []
+    for row in np.flatnonzero(bad.any(axis=1)):
+        padded = np.concatenate([[False], bad[row], [False]])
+        changes = np.flatnonzero(np.diff(padded.astype(int)))
+        for first, stop in zip(changes[::2], changes[1::2]):
+            left, right, low, high = ex[first], ex[stop], ey[row], ey[row + 1]
+            xs += [left, right, right, left, left, None]
+            ys += [low, low, high, high, low, None]
+    return xs, ys
+
+
+def not_finite_trace(grid: SurfaceGrid) -> go.Scatter | None:
+    """Grey hatching over the cells where f is not finite (a formula such as log(x) + y² left of x = 0),
+    with its own legend entry; None when f is finite everywhere on the grid."""
+    xs, ys = not_finite_cells(grid)
+    if not xs:
+        return None
+    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", name=NOT_FINITE_NAME, showlegend=True,
+                      line=dict(width=0, color=NOT_FINITE_COLOUR), fillcolor="rgba(200,200,200,0.45)",
+                      fillpattern=dict(shape="/", fgcolor=NOT_FINITE_COLOUR, bgcolor="rgba(220,220,220,0.55)",
+                                       size=8, solidity=0.25),
+                      hoverinfo="skip")
 
 
 def critical_traces(points: list[CriticalMark]) -> list[go.Scatter]:
@@ -224,6 +269,9 @@ def trajectories_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log
     if click_to_start:
         fig.add_trace(click_grid_trace(domain), row=1, col=1)
         assert len(fig.data) - 1 == CLICK_TRACE_INDEX
+    shading = not_finite_trace(grid)  # drawn after the click grid, which keeps its index; it takes no clicks
+    if shading is not None:
+        fig.add_trace(shading, row=1, col=1)
     for path in paths:  # the whole path, faint and static; the animated trail covers it as it grows
         fig.add_trace(go.Scatter(x=path.traj.xy[:, 0], y=path.traj.xy[:, 1], mode="lines", name=path.label,
                                  legendgroup=path.label, line=dict(color=colour(path.slot), width=1.5),
@@ -263,7 +311,10 @@ def trajectories_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log
     fig.add_annotation(text=note, xref="paper", yref="paper", x=0.0, y=1.0, yanchor="bottom", showarrow=False,
                        font=dict(size=12, color="#444444"))
     fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), clickmode="event+select",
-                      dragmode="pan", margin=dict(t=70, b=110), hovermode="closest")
+                      dragmode="pan", hovermode="closest",
+                      # Margins fixed and large enough for the legend, buttons and step slider: letting plotly
+                      # grow them to fit (autoexpand) draws the whole figure twice on every update.
+                      margin=dict(t=70, b=165 if present else 135, l=70 if present else 60, autoexpand=False))
     add_playback(fig, frames, animated, per_frame, speed)
     return fig
 
