@@ -1,9 +1,14 @@
 """Browser latency of the dashboard beside a bare Streamlit app, measured side by side in one run.
 
-python -m bench.latency_bench [--moves 12]
+python -m bench.latency_bench [--moves 12] [--rounds 2]
 
-For each app: the time from launching the server to the first chart drawn in headless Chromium, and
-the time from a slider key press to the chart's data changing (median and p95 over several moves).
+For each app, in headless Chromium (launched before the server, so its own start is not counted):
+- first chart: from launching `streamlit run` to the first chart drawn with the app idle;
+- slider redraw: from a key press on a real slider (the bare app's "frequency", the dashboard's sidebar
+  "start x", session key "scene.start_x") to the chart's data changing and the next frame painted, median
+  and p95 over several moves (the first move after load is dropped as warm-up);
+- the bytes Streamlit sends over its websocket per move.
+Rounds alternate bare app and dashboard so both meet the same machine load; figures are medians over rounds.
 Goals (issue 3): slider redraw within 1.5x the bare app's; first chart within 2x.
 """
 from __future__ import annotations
@@ -14,58 +19,106 @@ import time
 
 from bench.browser import chromium_page, streamlit_server
 
-SIGNATURE_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(p =>
-  (p.data || []).map(t => [t.type, (t.x || []).length, JSON.stringify((t.y || []).slice ? Array.from(t.y).slice(0, 3) : t.y),
-                            JSON.stringify(t.z ? Array.from(t.z[0] || []).slice(0, 2) : null)]).join('|')).join('||')"""
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+# A fingerprint of every chart's data: the sum and count of the finite x and y values, or a hash of their
+# base64 form ({dtype, bdata}: plotly 6+ sends numpy arrays so, and gd.data keeps it).
+FINGERPRINT_JS = """
+() => {
+  const charts = Array.from(document.querySelectorAll('%s')).filter(gd => gd.data);
+  if (!charts.length) return null;
+  let total = 0, count = 0;
+  for (const trace of charts.flatMap(gd => gd.data)) {
+    for (const key of ['x', 'y']) {
+      const values = trace[key];
+      if (values && typeof values.bdata === 'string') {  // plotly's base64 typed-array form
+        let h = 0;
+        for (let i = 0; i < values.bdata.length; i++) h = (h * 31 + values.bdata.charCodeAt(i)) | 0;
+        total += h; count += values.bdata.length;
+        continue;
+      }
+      if (!values || typeof values.length !== 'number') continue;
+      for (let i = 0; i < values.length; i++) {
+        const v = Number(values[i]);
+        if (Number.isFinite(v)) { total += v; count++; }
+      }
+    }
+  }
+  return total.toPrecision(12) + ':' + count;
+}
+""" % CHART
+IDLE_JS = """() => { const s = document.querySelector('[data-testid="stStatusWidget"]');
+                     return !s || !s.innerText.includes('Running'); }"""
+NEXT_PAINT_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
 
 APPS = {
-    # name: (script, url path, widget key of the slider to move)
-    "bare app (one slider, one chart)": ("bench/bare_app.py", "/", "frequency"),
-    "dashboard Trajectories page": ("dashboard/app.py", "/", "lr"),
+    # name: (script, css selector of the slider's range input)
+    "bare app": ("bench/bare_app.py", 'input[type="range"][aria-label="frequency"]'),
+    "dashboard": ("dashboard/app.py", '[data-testid="stSidebar"] input[type="range"][aria-label="start x"]'),
 }
 
 
-def slider_thumb(page, key: str):
-    """The range input of the slider whose Streamlit widget key is `key` (it carries class st-key-<key>)."""
-    return page.locator(f'.st-key-{key} input[type="range"]').first
+def wait_idle(page, timeout_ms: int = 120_000) -> None:
+    page.wait_for_function(IDLE_JS, timeout=timeout_ms)
 
 
-def measure(script: str, path: str, key: str, moves: int) -> dict:
-    with streamlit_server(script) as (url, _process, started):
-        with chromium_page() as page:
-            page.goto(url + path)
-            page.wait_for_selector(".js-plotly-plot", timeout=120_000)
-            page.wait_for_function("() => document.querySelectorAll('[data-testid=\"stSpinner\"]').length == 0")
+def measure(script: str, slider: str, moves: int) -> dict:
+    received = []
+    with chromium_page() as page:
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
+        with streamlit_server(script) as (url, _process, started):
+            page.goto(url)
+            page.wait_for_function(f"() => ({FINGERPRINT_JS})() !== null", timeout=180_000, polling=20)
+            wait_idle(page)
+            page.evaluate(NEXT_PAINT_JS)
             first_chart = time.perf_counter() - started
-            thumb = slider_thumb(page, key)
+            thumb = page.locator(slider).first
             thumb.wait_for(state="attached", timeout=30_000)
-            times = []
-            for i in range(moves):
-                before = page.evaluate(SIGNATURE_JS)
+            times, sizes = [], []
+            for _ in range(moves):
+                before = page.evaluate(FINGERPRINT_JS)
                 thumb.focus()
+                received.clear()
                 t0 = time.perf_counter()
-                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(f"(before) => ({SIGNATURE_JS})() !== before", arg=before,
-                                       timeout=30_000, polling="raf")
+                # Always onwards: moving back would meet Streamlit's caches (the figure message the browser
+                # holds, the engine's cached runs) and time a shortcut a class rarely takes.
+                page.keyboard.press("ArrowRight")
+                page.wait_for_function(f"(before) => ({FINGERPRINT_JS})() !== before", arg=before,
+                                       timeout=60_000, polling="raf")
+                page.evaluate(NEXT_PAINT_JS)
                 times.append(time.perf_counter() - t0)
-                page.wait_for_timeout(300)  # let the rerun settle before the next move
-            # the first move after load may include one-off work; report steady state
-            steady = sorted(times[1:])
-            return {"first_chart_s": first_chart, "median_s": statistics.median(steady),
-                    "p95_s": steady[min(len(steady) - 1, int(0.95 * len(steady)))]}
+                wait_idle(page)
+                page.wait_for_timeout(200)  # let the finished run's last messages arrive
+                sizes.append(sum(received))
+    steady = sorted(times[1:])
+    return {"first_chart_s": first_chart, "median_s": statistics.median(steady),
+            "p95_s": steady[min(len(steady) - 1, int(0.95 * len(steady)))],
+            "bytes_per_move": statistics.median(sizes[1:])}
 
 
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--moves", type=int, default=12)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args(argv)
-    results = {name: measure(*spec, args.moves) for name, spec in APPS.items()}
-    bare, ours = results.values()
+    rounds = {name: [] for name in APPS}
+    for r in range(args.rounds):
+        for name, (script, slider) in APPS.items():
+            result = measure(script, slider, args.moves)
+            rounds[name].append(result)
+            print(f"round {r + 1} {name:10s} first chart {result['first_chart_s']:.2f} s, redraw median "
+                  f"{result['median_s'] * 1e3:.0f} ms, p95 {result['p95_s'] * 1e3:.0f} ms, "
+                  f"{result['bytes_per_move'] / 1e3:.0f} kB per move", flush=True)
+    results = {name: {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+               for name, runs in rounds.items()}
+    bare, ours = results["bare app"], results["dashboard"]
+    print(f"medians over {args.rounds} rounds of {args.moves} moves:")
     for name, r in results.items():
-        print(f"{name:36s} first chart {r['first_chart_s']:.2f} s   slider redraw median "
-              f"{r['median_s'] * 1e3:.0f} ms, p95 {r['p95_s'] * 1e3:.0f} ms")
-    print(f"redraw ratio dashboard/bare (goal <= 1.5): {ours['median_s'] / bare['median_s']:.2f}")
-    print(f"first-chart ratio dashboard/bare (goal <= 2): {ours['first_chart_s'] / bare['first_chart_s']:.2f}")
+        print(f"  {name:10s} first chart {r['first_chart_s']:.2f} s   slider redraw median "
+              f"{r['median_s'] * 1e3:.0f} ms, p95 {r['p95_s'] * 1e3:.0f} ms   {r['bytes_per_move'] / 1e3:.0f} kB/move")
+    results["redraw_ratio"] = ours["median_s"] / bare["median_s"]
+    results["first_chart_ratio"] = ours["first_chart_s"] / bare["first_chart_s"]
+    print(f"redraw ratio dashboard/bare (goal <= 1.5):      {results['redraw_ratio']:.2f}")
+    print(f"first-chart ratio dashboard/bare (goal <= 2):   {results['first_chart_ratio']:.2f}")
     return results
 
 
