@@ -318,6 +318,22 @@ def test_junk_on_every_page_is_a_note(page, key, junk):
     assert key not in at.query_params
 
 
+JUNK_VALUES = ["nan", "-1e309", "ünï🚀", "", "9" * 550, "1e-400", "0x10", "inf", "<b>x</b>`", "1;2;x", "-0"]
+
+
+@pytest.mark.parametrize("page", [None, "curvature.py", "schedules.py", "explorer.py", "stochastic.py"],
+                         ids=["trajectories", "curvature", "schedules", "explorer", "stochastic"])
+def test_junk_for_every_control_of_a_page_never_raises(page):
+    """Every control the page draws gets a junk value in one link (plus a typed formula far too long)."""
+    keys = list(registered(open_link({}, page)))
+    params = {key: JUNK_VALUES[i % len(JUNK_VALUES)] for i, key in enumerate(keys)}
+    params.update({"scene.surface": "custom", "scene.formula": "x" * 550})
+    at = open_link(params, page)
+    assert not at.exception
+    assert len(link_notes(at)) == 1
+    assert figures(at)
+
+
 # --- a real browser opens a link -----------------------------------------------------------------------------
 
 def test_a_fresh_browser_restores_a_link():
