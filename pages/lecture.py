@@ -6,7 +6,9 @@ scene. A link with an unknown name shows a note and the first scene; it never ra
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import math
 
 import pandas as pd
 import streamlit as st
@@ -17,13 +19,14 @@ from dashboard.controls import initial
 from dashboard.critical import minima
 from dashboard.figures.style import colour
 from dashboard.lecture_scene import SCENE_GRID_RESOLUTION, measured, run_settings, scene_figures
-from dashboard.presets import PRESETS, preset_names, simulate_runs
+from dashboard.presets import PRESETS, Preset, PresetRun, preset_names, simulate_runs
 from dashboard.summary import status_reason
 from optimizers import RULES
 
 PRESET_KEY = "lecture.preset"
 ARROWS_KEY = "lecture.arrows"
 STEP_KEY = "lecture.step"
+MIN_RATE, MAX_RATE = 1e-6, 100.0
 SEEN_KEY = "_lecture.url_preset"  # the last ?preset= this session acted on, so a rerun does not undo a choice
 URL_PARAM = "preset"
 PAGE_TITLES = {url_path: title for _, title, _, url_path in PAGES}
@@ -33,6 +36,31 @@ PAGE_TITLES = {url_path: title for _, title, _, url_path in PAGES}
 def preset_runs(name: str) -> tuple:
     """Every run of the preset, batched as dashboard.presets.simulate_preset batches them."""
     return tuple(simulate_runs(PRESETS[name].configs))
+
+
+@st.cache_data(max_entries=32, show_spinner="Running the scene…")
+def edited_runs(configs: tuple) -> tuple:
+    """The runs of a scene whose rates were changed on the page."""
+    return tuple(simulate_runs(configs))
+
+
+def rate_key(name: str, index: int) -> str:
+    return f"lecture.{name}.lr{index}"
+
+
+def reset_rates(name: str, rates: dict) -> None:
+    for index, rate in rates.items():
+        st.session_state[rate_key(name, index)] = rate
+
+
+def with_rates(preset: Preset, rates: dict) -> Preset:
+    """The preset with some runs' lr replaced (labels say so: a label naming the old rate would mislead)."""
+    runs = list(preset.runs)
+    for index, rate in rates.items():
+        run = runs[index]
+        params = tuple((k, rate if k == "lr" else v) for k, v in run.config.optimizer_params)
+        runs[index] = PresetRun(f"{run.label} → lr {rate:g}", run.config.with_(optimizer_params=params))
+    return dataclasses.replace(preset, runs=tuple(runs))
 
 
 def follow_link() -> str | None:
@@ -83,8 +111,25 @@ preset = PRESETS[name]
 st.title(preset.title)
 st.info(f"**What to notice.** {preset.notice}", icon=":material/visibility:")
 
+preset_rates = {i: float(dict(run.config.optimizer_params)["lr"]) for i, run in enumerate(preset.runs)
+                if "lr" in dict(run.config.optimizer_params)}
+for i, rate in preset_rates.items():
+    initial(rate_key(name, i), rate, low=MIN_RATE, high=MAX_RATE)
+with st.expander("Try other learning rates"):
+    st.caption("Each run's rate as the scene sets it; change one to see what the scene's lesson depends on.")
+    boxes = st.columns(min(len(preset_rates), 4) or 1)
+    for box, (i, rate) in zip(boxes * 4, preset_rates.items()):
+        box.number_input(preset.runs[i].label, min_value=MIN_RATE, max_value=MAX_RATE, key=rate_key(name, i),
+                         step=10.0 ** math.floor(math.log10(rate)) / 10, format="%g")
+    st.button("back to the scene's rates", key="lecture.reset_rates", on_click=reset_rates,
+              args=(name, preset_rates))
+edited = {i: float(st.session_state[rate_key(name, i)]) for i, rate in preset_rates.items()
+          if float(st.session_state[rate_key(name, i)]) != rate}
+if edited:
+    preset = with_rates(preset, edited)
+
 try:
-    trajectories = preset_runs(name)
+    trajectories = preset_runs(name) if not edited else edited_runs(preset.configs)
 except ValueError as error:
     st.error(f"This scene cannot run: {error}")
     st.stop()
@@ -129,6 +174,9 @@ for slot, (run, traj) in enumerate(zip(preset.runs, trajectories)):
 
 st.subheader("The lesson")
 st.success(preset.lesson, icon=":material/school:")
+if edited:
+    st.warning("You changed a learning rate: the lesson holds for the scene's own rates, the table below "
+               "measures your runs.", icon=":material/tune:")
 st.caption("Measured in the runs above (tests/test_presets.py checks the lesson against independent "
            "computations):")
 table = pd.DataFrame([{"run": run.label, **measured(traj)} for run, traj in zip(preset.runs, trajectories)])

@@ -106,3 +106,22 @@ def test_step_arrows_toggle_adds_the_arrow_traces():
     assert not at.exception
     names = {trace.name for fig in figures(at) for trace in fig.data}
     assert {"−η∇f", "update Δθ"} <= names and sum(len(fig.data) for fig in figures(at)) > before
+
+
+def test_a_changed_rate_reruns_that_run_only_and_says_the_lesson_was_for_the_scenes_rates():
+    at = open_scene(open_page(), "zigzag")
+    preset = PRESETS["zigzag"]
+    at.number_input(key="lecture.zigzag.lr0").set_value(0.01).run()
+    assert not at.exception
+    expected = simulate_preset(preset)
+    slow = simulate_preset(preset.__class__(**{**preset.__dict__, "runs": (
+        preset.runs[0].__class__("GD", preset.runs[0].config.with_(optimizer_params=(("lr", 0.01),))),
+        preset.runs[1])}))
+    traces = path_traces(at, ("GD lr 0.038 → lr 0.01", preset.runs[1].label))
+    assert len(traces) == 2
+    np.testing.assert_allclose(values(traces[0].x), slow[0].xy[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(values(traces[1].x), expected[1].xy[:, 0], rtol=1e-12)  # the other run as set
+    assert any("You changed a learning rate" in w.value for w in at.warning)
+    at.button(key="lecture.reset_rates").click().run()
+    assert not at.warning
+    assert len(path_traces(at, preset.labels)) == 2
