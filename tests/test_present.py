@@ -148,7 +148,7 @@ def _frame_data(fig, index):
     return fig.to_dict()["frames"][index]
 
 
-def test_step_buttons_move_the_trajectories_figure_and_the_link(plain):
+def test_step_buttons_move_the_trajectories_figure_and_the_link():
     at = open_link({})
     (fig,) = figures(at)
     steps = [int(f.name) for f in fig.frames]

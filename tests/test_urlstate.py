@@ -7,6 +7,7 @@ is chosen before it, as a browser's path would). One Playwright test opens a lin
 from __future__ import annotations
 
 import math
+from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
 import pytest
@@ -359,3 +360,10 @@ def test_a_fresh_browser_restores_a_link():
         query = page.evaluate("() => Object.fromEntries(new URLSearchParams(location.search))")
         assert query == {"scene.steps": "250", "scene.start_x": "0.5", "traj.count": "3",
                          "traj.opt0.sgd.lr": "0.07"}
+        # the sidebar's "Link to this scene" shows the same address, to copy
+        page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary',
+                     has_text="Link to this scene").click()
+        shown = urlsplit(page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first.inner_text().strip())
+        address = urlsplit(page.evaluate("() => location.href"))
+        assert shown.netloc == address.netloc and shown.path.rstrip("/") == address.path.rstrip("/")
+        assert dict(parse_qsl(shown.query)) == dict(parse_qsl(address.query)) == query
