@@ -53,15 +53,19 @@ def main() -> dict:
     start = time.perf_counter()
     engine.simulate(config)
     first_compile = time.perf_counter() - start
-    engine_time = best_of(lambda: engine.simulate(config))
-    numpy_time = best_of(lambda: momentum_numpy_loop((-1.5, 2.0), steps), repeat=3)
+    # Interleaved pairs, so a burst of load from elsewhere meets both; the fastest of each is the least
+    # disturbed, and the median of the pairs' ratios says how steady the ratio is.
+    pairs = [(best_of(lambda: engine.simulate(config), repeat=1),
+              best_of(lambda: momentum_numpy_loop((-1.5, 2.0), steps), repeat=1)) for _ in range(15)]
+    engine_time, numpy_time = min(e for e, _ in pairs), min(n for _, n in pairs)
+    pair_ratio = float(np.median([n / e for e, n in pairs]))
 
     sweep_config = RunConfig(surface="rosenbrock", optimizer="sgd", start=(-1.5, 2.0), steps=500)
     grid = {"lr": np.logspace(-5, -2.5, 200), "momentum": np.linspace(0.0, 0.99, 200)}
     start = time.perf_counter()
     engine.sweep(sweep_config, grid)
     sweep_cold = time.perf_counter() - start
-    sweep_warm = best_of(lambda: engine.sweep(sweep_config, grid), repeat=3)
+    sweep_warm = best_of(lambda: engine.sweep(sweep_config, grid), repeat=5)
 
     before = engine.compilations()
     for lr, b1 in [(3e-3, 0.8), (5e-2, 0.95), (1e-1, 0.5)]:
@@ -73,6 +77,7 @@ def main() -> dict:
         "engine_1000_steps_ms": engine_time * 1e3,
         "numpy_1000_steps_ms": numpy_time * 1e3,
         "speedup": numpy_time / engine_time,
+        "speedup_median_of_pairs": pair_ratio,
         "first_compile_s": first_compile,
         "sweep_40000x500_cold_s": sweep_cold,
         "sweep_40000x500_warm_s": sweep_warm,
@@ -80,7 +85,8 @@ def main() -> dict:
     }
     print(f"engine scan, heavy-ball SGD on Rosenbrock, {steps} steps: {figures['engine_1000_steps_ms']:.2f} ms")
     print(f"plain numpy loop, same rule and records:      {figures['numpy_1000_steps_ms']:.2f} ms")
-    print(f"speed-up (goal >= 50x):                        {figures['speedup']:.0f}x")
+    print(f"speed-up (goal >= 50x):                        {figures['speedup']:.0f}x "
+          f"(fastest of 15 interleaved pairs; median of the pairs' ratios {pair_ratio:.0f}x)")
     print(f"first compile of a trace:                      {first_compile:.2f} s")
     print(f"sweep, 40 000 runs x 500 steps: cold {sweep_cold:.2f} s, warm {sweep_warm:.2f} s (goal < 2 s warm)")
     print(f"compilations after 6 hyperparameter changes:   {recompiles} (goal 0)")
