@@ -267,3 +267,22 @@ def test_every_preset_has_a_thumbnail_showing_each_of_its_runs(name):
 
 def test_no_thumbnail_without_a_preset():
     assert {p.stem for p in THUMBNAILS.glob("*.png")} == set(PRESETS)
+
+
+def test_trajectories_page_gif_button_offers_the_playback():
+    from tests.apptest_helpers import open_page
+
+    at = open_page()
+    at.button(key="traj.gif").click().run()
+    assert not at.exception
+    assert "traj.gif.download" in {b.key for b in at.get("download_button")}
+
+
+def test_gif_frames_decode_to_what_was_drawn(playback):
+    """Frames are stored as changes from the previous one; decoded, each is the frame drawn (up to the palette)."""
+    data = export.playback_gif(playback, n_frames=20)
+    decoded = [np.asarray(f.convert("RGB"), int) for f in ImageSequence.Iterator(image(data))]
+    rows = gif.gif_frame_rows(playback.n_rows, 20)
+    for row, frame in zip(rows[::6], decoded[::6]):
+        drawn = np.asarray(playback.frame(row), int)
+        assert np.mean(np.abs(frame - drawn).sum(axis=2) < 40) > 0.99
