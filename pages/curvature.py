@@ -59,8 +59,10 @@ except ValueError as error:
     st.stop()
 
 if paths:
-    show.chart(curvature_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
-                                     critical=critical, speed=speed), key="curv.chart", export="curvature")
+    figure = curvature_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
+                              speed=speed)
+    show.stepper(figure, "curv.step")  # ← → and a clicker's PageUp/PageDown step the animation
+    show.chart(figure, key="curv.chart", export="curvature")
     st.latex(r"\text{stable on the local quadratic while}\ \lambda_{\max}<\frac{2}{\eta}\ \text{(GD)},\ "
              r"\frac{2+2\beta}{\eta}\ \text{(heavy ball)},\ \frac{2(1+\beta)}{(1+2\beta)\eta}\ \text{(Nesterov)}")
     for name in dict.fromkeys(p.traj.config.optimizer for p in paths):

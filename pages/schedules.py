@@ -93,8 +93,10 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 if paths:
-    show.chart(schedule_comparison_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
-                                               critical=critical), key="sched.cmp.chart", export="schedules")
+    figure = schedule_comparison_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
+                                        critical=critical)
+    show.stepper(figure, "sched.cmp.step")  # ← → and a clicker's PageUp/PageDown step the animation
+    show.chart(figure, key="sched.cmp.chart", export="schedules")
     st.latex(RULES[rule_name].latex)
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched.cmp.table")
 else:

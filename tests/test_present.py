@@ -174,6 +174,19 @@ def test_step_buttons_move_the_trajectories_figure_and_the_link():
     assert at.session_state["traj.step"] == -1 and at.query_params == {}  # back at the end: the default
 
 
+@pytest.mark.parametrize("page, key", [("curvature.py", "curv.step"), ("schedules.py", "sched.cmp.step")])
+def test_other_animated_pages_step_too(page, key):
+    at = open_link({}, page)
+    at.button(key=f"{key}.back").click().run()
+    assert not at.exception
+    fig = next(f for f in figures(at) if f.frames)
+    steps = [int(f.name) for f in fig.frames]
+    assert fig.layout.sliders[0].active == len(steps) - 2
+    assert at.session_state[key] == steps[-2] and at.query_params == {key: str(steps[-2])}
+    again = open_link(dict(at.query_params), page)
+    assert next(f for f in figures(again) if f.frames).layout.sliders[0].active == len(steps) - 2
+
+
 def test_a_linked_step_opens_there():
     at = open_link({"traj.step": "40", "scene.steps": "200"})
     (fig,) = figures(at)
