@@ -1,8 +1,8 @@
 """Presentation mode: `?present=1` (or the sidebar's toggle) hides the sidebar and every page's controls and
 draws the figures for a projector (large fonts, thick lines, black text, the Okabe-Ito palette).
 
-Pages wrap their control areas in st.container(key="controls-<page>"); Streamlit gives a keyed container the
-CSS class st-key-<key>, which is what the style sheet hides. The way out is the "exit presentation" button
+Pages wrap their control areas in st.container(key="controls-<page>"); Streamlit gives a keyed container
+the CSS class st-key-<key>, which is what the style sheet hides (with the download buttons under charts). The way out is the "exit presentation" button
 at the top of the page, or Esc.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ CONTROL_CLASS = "st-key-controls-"
 STYLE = f"""
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stExpandSidebarButton"],
-[class*="{CONTROL_CLASS}"] {{ display: none !important; }}
+[class*="{CONTROL_CLASS}"], [data-testid="stMain"] [data-testid="stDownloadButton"] {{ display: none !important; }}
 [data-testid="stMain"] {{ font-size: 1.45rem; }}
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li,

@@ -81,7 +81,8 @@ def test_present_in_the_link_restyles_every_figure_for_a_projector(plain, presen
 
 def test_present_hides_sidebar_and_controls_and_offers_a_way_out(plain, presenting):
     sheets = style_sheets(presenting)
-    assert any('[data-testid="stSidebar"]' in s and "st-key-controls-" in s and "display: none" in s for s in sheets)
+    assert any('[data-testid="stSidebar"]' in s and "st-key-controls-" in s and "stDownloadButton" in s
+               and "display: none" in s for s in sheets)
     assert not any("stSidebar" in s for s in style_sheets(plain))
     exit_button = presenting.button(key="present.exit")
     assert exit_button.proto.shortcut.lower() in ("esc", "escape")
@@ -247,6 +248,7 @@ def test_browser_presentation_and_clicker_keys():
             assert not page.locator('[data-testid="stSidebar"]').is_visible(), name
             visible_inputs = page.locator('[data-testid="stMain"] input:visible').count()
             assert visible_inputs == 0, f"{name}: {visible_inputs} controls still shown while presenting"
+            assert page.locator('[data-testid="stMain"] [data-testid="stDownloadButton"]:visible').count() == 0, name
             if name == "trajectories":
                 page.screenshot(path=str(SHOTS / "presentation.png"))
                 # a presenter's clicker: PageDown / PageUp; a keyboard: the arrows
