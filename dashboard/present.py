@@ -2,8 +2,8 @@
 draws the figures for a projector (large fonts, thick lines, black text, the Okabe-Ito palette).
 
 Pages wrap their control areas in st.container(key="controls-<page>"); Streamlit gives a keyed container
-the CSS class st-key-<key>, which is what the style sheet hides (with the download buttons under charts). The way out is the "exit presentation" button
-at the top of the page, or Esc.
+the CSS class st-key-<key>, which is what the style sheet hides (with the download buttons under charts).
+The way out is the "exit presentation" button at the top of the page, or Esc.
 """
 from __future__ import annotations
 
