@@ -23,6 +23,7 @@ PENDING = "_url.pending"  # the opening URL's parameters not yet taken by a widg
 NOTES = "_url.notes"  # what the link held that was ignored, shown until dismissed
 RUN = "_url.run"  # this run's widgets: key -> Spec
 STARTED = "_url.started"
+KEPT = "_url.kept"  # every control's last value, so that a page left and opened again keeps its settings
 MAX_VALUE_CHARS = 600  # a typed formula may take 500
 NOTE_VALUE_CHARS = 40
 SHOWN_OPTIONS = 6
@@ -62,6 +63,10 @@ def _run() -> RunState:
 def begin() -> None:
     """Start a run: forget last run's widgets; on a session's first run, hold the URL's parameters."""
     st.session_state[RUN] = RunState(placeholder=st.empty())
+    # Streamlit forgets a widget's value once a run does not draw it (a page switch); put it back.
+    for key, value in st.session_state.get(KEPT, {}).items():
+        if key not in st.session_state:
+            st.session_state[key] = value
     if not st.session_state.get(STARTED):
         st.session_state[STARTED] = True
         pending = {}
@@ -213,6 +218,8 @@ def finish() -> None:
         box.warning("Ignored from the link, defaults used instead: " + "; ".join(f"`{n}`" for n in notes),
                     icon=":material/link_off:")
         box.button("dismiss", key="_url.dismiss", on_click=_dismiss)
+    kept = st.session_state.setdefault(KEPT, {})
+    kept.update((key, st.session_state[key]) for key in run.specs if key in st.session_state)
     wanted = changed()
     current = {key: st.query_params.get_all(key) for key in st.query_params if key.lower() not in IGNORED_KEYS}
     if current != {key: [value] for key, value in wanted.items()}:

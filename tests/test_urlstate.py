@@ -265,6 +265,23 @@ def test_switching_page_puts_that_pages_state_and_the_scene_in_the_link():
     assert at.query_params == {"scene.steps": "200", "curv.count": "3"}
 
 
+def test_a_page_left_and_opened_again_keeps_its_settings():
+    """Streamlit drops the values of widgets a run does not draw; the app puts them back on return."""
+    at = open_link({})
+    at.number_input(key="traj.count").set_value(3).run()
+    at.toggle(key="traj.arrows").set_value(False).run()
+    at.switch_page("../pages/curvature.py").run()
+    at.number_input(key="curv.count").set_value(3).run()
+    at.switch_page("../pages/trajectories.py").run()
+    assert not at.exception
+    assert at.number_input(key="traj.count").value == 3
+    assert at.toggle(key="traj.arrows").value is False
+    assert len([p for p in at.session_state[urlstate.RUN].specs if p.startswith("traj.opt2.")]) > 0  # third drawn
+    assert at.query_params == {"traj.count": "3", "traj.arrows": "0"}  # this page's link, not curvature's
+    at.switch_page("../pages/curvature.py").run()
+    assert at.number_input(key="curv.count").value == 3
+
+
 def test_a_page_that_stops_early_still_writes_its_link():
     """Every optimizer refused (Nesterov without momentum): the page shows why and calls st.stop()."""
     at = open_link({})
