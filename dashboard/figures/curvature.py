@@ -10,6 +10,7 @@ from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
 from dashboard.figures.landscape import (CriticalMark, arrow_trace, contour_trace, critical_traces, head_row,
                                          heads_trace, trail_trace)
+from dashboard.figures.polyline import kept_rows
 from dashboard.figures.style import TEMPLATE, base_layout, colour
 from dashboard.geometry import (CURVATURE_KINDS, condition_number, curvature_codes, eigen_axes, newton_step,
                                 quadratic_ellipse)
@@ -74,8 +75,10 @@ def curvature_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_co
     for trace in critical_traces(list(critical)):
         fig.add_trace(trace, row=1, col=1)
 
+    kept = [kept_rows(p.traj.xy, max(x1 - x0, y1 - y0)) for p in paths]
+
     def moving(k):
-        return ([trail_trace(p, k) for p in paths] + [_ellipse_trace(p, k, size) for p in paths]
+        return ([trail_trace(p, k, rows) for p, rows in zip(paths, kept)] + [_ellipse_trace(p, k, size) for p in paths]
                 + [_eigen_arrows(paths, k, size), heads_trace(paths, k)])
 
     per_frame = [moving(int(k)) for k in frames]

@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import (Panel, PathView, add_loss_change_panel, add_panel, add_playback, at_row,
                                       frame_rows)
+from dashboard.figures.polyline import kept_rows
 from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, colour
 from dashboard.summary import distance_to_nearest
 
@@ -113,11 +114,15 @@ def critical_traces(points: list[CriticalMark]) -> list[go.Scatter]:
 
 
 def click_grid_trace(domain, n: int = CLICK_GRID) -> go.Scatter:
-    """An invisible grid of points: plotly reports clicks on points, never on contour traces."""
+    """An invisible grid of points: plotly reports clicks on points, never on contour traces.
+
+    Plotly finds the point under the pointer from the data, not from drawn markers, so only one marker is
+    drawn (maxdisplayed): drawing all n² transparent markers cost a third of each redraw of the figure.
+    """
     (x0, x1), (y0, y1) = domain
     xs, ys = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
     return go.Scatter(x=xs.ravel(), y=ys.ravel(), mode="markers", name=CLICK_TRACE_NAME, showlegend=False,
-                      marker=dict(size=14, color="rgba(0,0,0,0)"),
+                      marker=dict(size=14, color="rgba(0,0,0,0)", maxdisplayed=1),
                       selected=dict(marker=dict(color="rgba(0,0,0,0)")),
                       unselected=dict(marker=dict(color="rgba(0,0,0,0)", opacity=0)),
                       hovertemplate="click: start at (%{x:.2f}, %{y:.2f})<extra></extra>")
@@ -186,12 +191,15 @@ def head_row(traj, row: int) -> int:
     return int(finite[-1]) if finite.size else 0
 
 
-def trail_trace(path: PathView, row: int, max_points: int = 150) -> dict:
-    """The path so far (thinned for frames; the full-resolution path is drawn once, statically)."""
-    trail = path.traj.xy[:min(row, len(path.traj.loss) - 1) + 1]
-    if len(trail) > max_points:
-        keep = np.unique(np.round(np.linspace(0, len(trail) - 1, max_points)).astype(int))
-        trail = trail[keep]
+def trail_trace(path: PathView, row: int, rows: np.ndarray | None = None) -> dict:
+    """The path up to `row` through the given kept rows (see polyline.kept_rows; all rows when None) and
+    the row itself, so the trail ends exactly at the moving head."""
+    last = min(row, len(path.traj.loss) - 1)
+    if rows is None:
+        trail = path.traj.xy[:last + 1]
+    else:
+        upto = rows[rows <= last]
+        trail = path.traj.xy[np.append(upto, last) if not upto.size or upto[-1] != last else upto]
     return dict(type="scatter", x=trail[:, 0].astype(np.float32), y=trail[:, 1].astype(np.float32),
                 mode="lines", name=path.label, legendgroup=path.label, showlegend=False, hoverinfo="skip",
                 line=dict(color=colour(path.slot), width=3))
@@ -239,9 +247,9 @@ def step_arrows(paths: list[PathView], row: int, scale: float) -> list[dict]:
     ]
 
 
-def path_frame(paths: list[PathView], row: int, scale: float, arrows: bool) -> list[dict]:
+def path_frame(paths: list[PathView], row: int, scale: float, arrows: bool, kept: list[np.ndarray]) -> list[dict]:
     """Everything on the contour that moves with the playback, at one row."""
-    traces = [trail_trace(p, row) for p in paths] + [heads_trace(paths, row)]
+    traces = [trail_trace(p, row, rows) for p, rows in zip(paths, kept)] + [heads_trace(paths, row)]
     return traces + (step_arrows(paths, row, scale) if arrows else [])
 
 
@@ -283,7 +291,8 @@ def trajectories_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log
     for trace in critical_traces(list(critical)):
         fig.add_trace(trace, row=1, col=1)
     scale = arrow_scale(paths, span)
-    per_frame = [path_frame(paths, int(k), scale, arrows) for k in frames]
+    kept = [kept_rows(p.traj.xy, span) for p in paths]
+    per_frame = [path_frame(paths, int(k), scale, arrows, kept) for k in frames]
     first = len(fig.data)
     for trace in per_frame[-1]:
         fig.add_trace(trace, row=1, col=1)

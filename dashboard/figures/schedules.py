@@ -13,6 +13,7 @@ from plotly.subplots import make_subplots
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
 from dashboard.figures.landscape import CriticalMark, contour_trace, critical_traces, path_frame
+from dashboard.figures.polyline import kept_rows
 from dashboard.figures.style import base_layout, colour
 
 WARMUP_FILL = "rgba(230, 159, 0, 0.12)"  # the palette's orange, faint: the warmup span behind the curves
@@ -96,7 +97,8 @@ def schedule_comparison_figure(paths: list[PathView], grid: SurfaceGrid, domain,
                                  opacity=0.35, hoverinfo="skip"), row=1, col=1)
     for trace in critical_traces(list(critical)):
         fig.add_trace(trace, row=1, col=1)
-    per_frame = [path_frame(paths, int(k), 1.0, arrows=False) for k in frames]
+    kept = [kept_rows(p.traj.xy, max(x1 - x0, y1 - y0)) for p in paths]
+    per_frame = [path_frame(paths, int(k), 1.0, False, kept) for k in frames]
     first = len(fig.data)
     for trace in per_frame[-1]:
         fig.add_trace(trace, row=1, col=1)
