@@ -1,8 +1,10 @@
 """Critical points of a scene's surface with their Hessian eigenvalues and kind.
 
-Found numerically by landscapes.analysis.find_critical_points where that module exists (so they follow the
-surface's parameters); otherwise taken from the surface's metadata, which holds at its default parameters.
-Eigenvalues come from the engine's own Hessian (row 0 of a one-step run started at the point).
+At a surface's default parameters, where its metadata lists every critical point in the domain, they are
+read from the metadata (tests/test_critical.py holds that to the numerical search), which spares the first
+chart a compilation; otherwise they are found numerically by landscapes.analysis.find_critical_points, so
+they follow the parameters. Eigenvalues come from the engine's own Hessian (row 0 of a one-step run started
+at the point).
 """
 from __future__ import annotations
 
@@ -39,12 +41,28 @@ def _numerical(surface_name: str, surface_params: tuple, seed: int) -> list[tupl
     return points
 
 
-def critical_points(surface_name: str, surface_params: tuple = (), seed: int = 0) -> list[CriticalMark]:
-    """Every critical point in the domain with eigenvalues (ascending) and kind, minima first."""
+def _from_metadata(surface_name: str, surface_params: tuple) -> list[tuple[float, float]] | None:
+    """The metadata's points when they are complete and the parameters are the defaults they hold at."""
     surface = get_surface(surface_name)
-    points = _numerical(surface_name, surface_params, seed)
+    if not surface.critical_points_complete or surface.is_data_defined:
+        return None
+    given = resolve(surface.params, dict(surface_params), f"surface {surface.name}")
+    if given != resolve(surface.params, {}, f"surface {surface.name}"):
+        return None
+    (x0, x1), (y0, y1) = surface.domain
+    return [tuple(map(float, p.xy)) for p in surface.critical_points
+            if x0 <= p.xy[0] <= x1 and y0 <= p.xy[1] <= y1]
+
+
+def critical_points(surface_name: str, surface_params: tuple = (), seed: int = 0,
+                    numerical: bool = False) -> list[CriticalMark]:
+    """Every critical point in the domain with eigenvalues (ascending) and kind, minima first
+    (`numerical` searches even where the metadata would answer)."""
+    points = None if numerical else _from_metadata(surface_name, surface_params)
     if points is None:
-        points = [tuple(map(float, p.xy)) for p in surface.critical_points]
+        points = _numerical(surface_name, surface_params, seed)
+    if points is None:
+        points = [tuple(map(float, p.xy)) for p in get_surface(surface_name).critical_points]
     if not points:
         return []
     base = engine.RunConfig(surface=surface_name, surface_params=tuple(surface_params), seed=seed, steps=1)
