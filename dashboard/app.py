@@ -14,9 +14,11 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import urlstate  # noqa: E402
+from dashboard import urlstate, xla_cache  # noqa: E402
 from dashboard.present import presentation_controls  # noqa: E402
 from dashboard.scene import shared_controls  # noqa: E402
+
+xla_cache.enable()  # a restarted server loads its compiled programs from the temporary directory
 
 # A page that stops early (st.stop after an error message) still writes its controls into the link.
 st.stop = urlstate.write_before_stop(st.stop)
