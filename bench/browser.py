@@ -27,15 +27,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(script: str, port: int | None = None, timeout: float = 60.0):
-    """Run `streamlit run script` headless on loopback; yields (base_url, process, start_time)."""
+def streamlit_server(script: str, port: int | None = None, timeout: float = 60.0, env: dict | None = None):
+    """Run `streamlit run script` headless on loopback (with `env` added to the environment); yields
+    (base_url, process, start_time)."""
     port = port or free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / script), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:
