@@ -11,6 +11,34 @@ import time
 import urllib.request
 from pathlib import Path
 
+CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+# A fingerprint of every chart's data: the sum and count of the finite x and y values, or a hash of their
+# base64 form ({dtype, bdata}: plotly 6+ sends numpy arrays so, and gd.data keeps it).
+FINGERPRINT_JS = """
+() => {
+  const charts = Array.from(document.querySelectorAll('%s')).filter(gd => gd.data);
+  if (!charts.length) return null;
+  let total = 0, count = 0;
+  for (const trace of charts.flatMap(gd => gd.data)) {
+    for (const key of ['x', 'y']) {
+      const values = trace[key];
+      if (values && typeof values.bdata === 'string') {  // plotly's base64 typed-array form
+        let h = 0;
+        for (let i = 0; i < values.bdata.length; i++) h = (h * 31 + values.bdata.charCodeAt(i)) | 0;
+        total += h; count += values.bdata.length;
+        continue;
+      }
+      if (!values || typeof values.length !== 'number') continue;
+      for (let i = 0; i < values.length; i++) {
+        const v = Number(values[i]);
+        if (Number.isFinite(v)) { total += v; count++; }
+      }
+    }
+  }
+  return total.toPrecision(12) + ':' + count;
+}
+""" % CHART
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser import chromium_page, chromium_path, streamlit_server
+from bench.browser import CHART, FINGERPRINT_JS, chromium_page, chromium_path, streamlit_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "screenshots"
-CHART_SELECTOR = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 # (script, url path): every page the app can list; pages not written yet are skipped.
 PAGES = (
     ("pages/trajectories.py", ""),
@@ -27,31 +26,9 @@ PAGES = (
     ("pages/lecture.py", "scene?preset=rosenbrock"),
 )
 # Pages that do not follow the sidebar (a preset's runs are fixed): opened, checked and photographed only.
-FIXED_PAGES = {"gallery": '[data-testid="stImage"] img', "lecture": CHART_SELECTOR}
-CHART = CHART_SELECTOR
+FIXED_PAGES = {"gallery": '[data-testid="stImage"] img', "lecture": CHART}
 EXCEPTION = '[data-testid="stException"]'
 SLIDER = '[data-testid="stSidebar"] input[type="range"][aria-label="start x"]'  # changes every page's chart
-
-# A fingerprint of the page's charts: the sum of every finite x and y value (typed arrays included). Every
-# chart counts, because on some pages the first chart does not depend on the sidebar (a schedule's lr(t)).
-FINGERPRINT_JS = """
-() => {
-  const charts = Array.from(document.querySelectorAll('%s')).filter(gd => gd.data);
-  if (!charts.length) return null;
-  let total = 0, count = 0;
-  for (const trace of charts.flatMap(gd => gd.data)) {
-    for (const key of ['x', 'y']) {
-      const values = trace[key];
-      if (!values || typeof values.length !== 'number') continue;
-      for (let i = 0; i < values.length; i++) {
-        const v = Number(values[i]);
-        if (Number.isFinite(v)) { total += v; count++; }
-      }
-    }
-  }
-  return total.toPrecision(12) + ':' + count;
-}
-""" % CHART
 
 pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="no chromium on PATH (apt-get install chromium); browser test skipped")
