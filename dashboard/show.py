@@ -125,3 +125,33 @@ def gif_download(make, key: str, file_name: str, signature) -> None:
     if made and made[0] == signature:
         st.download_button("Download GIF", data=made[1], file_name=file_name, mime=MIME["gif"],
                            key=f"{key}.download", on_click="ignore", icon=":material/download:")
+
+
+def stacked_latex(latex: str, separator: str = r";\ ") -> str:
+    """A chain of statements 'a;\\ b;\\ c' as one per line (aligned environments), so that a long update rule
+    wraps instead of running off the page; separators inside braces or environments are left alone."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(latex):
+        if latex.startswith(r"\begin{", i):
+            depth += 1
+        elif latex.startswith(r"\end{", i):
+            depth -= 1
+        elif latex[i] == "{":
+            depth += 1
+        elif latex[i] == "}":
+            depth -= 1
+        elif depth == 0 and latex.startswith(separator, i):
+            parts.append(latex[start:i])
+            start = i + len(separator)
+            i = start
+            continue
+        i += 1
+    parts.append(latex[start:])
+    if len(parts) == 1:
+        return latex
+    return r"\begin{gathered}" + r"\\".join(p.strip() for p in parts if p.strip()) + r"\end{gathered}"
+
+
+def update_rule(latex: str, container=st) -> None:
+    """An optimizer's update rule, one statement per line."""
+    container.latex(stacked_latex(latex))

@@ -66,7 +66,7 @@ if paths:
     st.latex(r"\text{stable on the local quadratic while}\ \lambda_{\max}<\frac{2}{\eta}\ \text{(GD)},\ "
              r"\frac{2+2\beta}{\eta}\ \text{(heavy ball)},\ \frac{2(1+\beta)}{(1+2\beta)\eta}\ \text{(Nesterov)}")
     for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
-        st.latex(RULES[name].latex)
+        show.update_rule(RULES[name].latex)
     metrics = st.columns(len(paths))
     for column, path in zip(metrics, paths):
         start_eigs = path.traj.eigvals[0]

@@ -165,7 +165,7 @@ for rule_name in dict.fromkeys(run.config.optimizer for run in preset.runs):
         if run.config.optimizer == rule_name:
             st.markdown(f"<span style='color:{colour(slot)};font-size:1.3em'>●</span> **{run.label}**: "
                         f"{run_settings(run.config)}", unsafe_allow_html=True)
-    st.latex(RULES[rule_name].latex)
+    show.update_rule(RULES[rule_name].latex)
 
 st.subheader("How each run ended")
 for slot, (run, traj) in enumerate(zip(preset.runs, trajectories)):

@@ -97,7 +97,7 @@ if paths:
                                         critical=critical)
     show.stepper(figure, "sched.cmp.step")  # ← → and a clicker's PageUp/PageDown step the animation
     show.chart(figure, key="sched.cmp.chart", export="schedules")
-    st.latex(RULES[rule_name].latex)
+    show.update_rule(RULES[rule_name].latex)
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched.cmp.table")
 else:
     st.error("No schedule could run with these settings; see the messages above.")

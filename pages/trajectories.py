@@ -119,7 +119,7 @@ st.subheader("The update rules")
 for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
     dots = " ".join(f"<span style='color:{colour(p.slot)}'>●</span>" for p in paths if p.traj.config.optimizer == name)
     st.markdown(f"{dots} **{RULES[name].title}**", unsafe_allow_html=True)
-    st.latex(RULES[name].latex)
+    show.update_rule(RULES[name].latex)
 
 if show_3d:
     show.chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from dashboard.presets import PRESETS, simulate_preset
+from dashboard.show import stacked_latex
 from dashboard.summary import status_reason
 from optimizers import RULES
 from tests.apptest_helpers import figures, open_page, values
@@ -49,7 +50,7 @@ def test_every_scene_opens_from_its_link(session, name):
         np.testing.assert_allclose(values(trace.x), traj.xy[:, 0], rtol=1e-12, equal_nan=True)
         np.testing.assert_allclose(values(trace.y), traj.xy[:, 1], rtol=1e-12, equal_nan=True)
     latex = {block.value.strip("$\n") for block in at.latex}
-    assert {RULES[run.config.optimizer].latex for run in preset.runs} <= latex
+    assert {stacked_latex(RULES[run.config.optimizer].latex) for run in preset.runs} <= latex
     markdown = " ".join(m.value for m in at.markdown)
     for run, traj in zip(preset.runs, expected):
         assert f"**{run.label}**: {status_reason(traj)}" in markdown
