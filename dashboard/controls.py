@@ -80,6 +80,37 @@ def float_slider_range(param: Param, start: float) -> tuple[float, float, float]
     return float(f"{low:.12g}"), float(f"{high:.12g}"), step
 
 
+def junk_reason(param: Param, value: Any) -> str | None:
+    """Why a value held for a widget (set by a preset, a test or a stale session) cannot be its value."""
+    if param.kind == "bool":
+        return None if isinstance(value, (bool, np.bool_)) else f"expected true or false, got {value!r}"
+    if param.kind == "list":
+        if not isinstance(value, str):
+            return f"expected values separated by ;, got {value!r}"
+        return None  # a list that does not parse is reported under its box
+    if param.kind in ("int", "float") and (isinstance(value, (bool, np.bool_, str))
+                                         or not isinstance(value, (int, float, np.number))):
+        return f"expected a number, got {value!r}"
+    try:
+        param.validate(value)
+    except ValueError as error:
+        return str(error).removeprefix(f"{param.name}: ")
+    return None
+
+
+def refuse_junk(param: Param, key: str, label: str, start: Any, container=st) -> None:
+    """A value the widget could not show (NaN, inf, beta >= 1, eps <= 0, a string) is named in an error and
+    replaced by the starting value, before the widget is drawn: Streamlit would raise on it."""
+    if key not in st.session_state:
+        return
+    reason = junk_reason(param, st.session_state[key])
+    if reason is None:
+        return
+    shown = ";".join(f"{v:g}" for v in start) if param.kind == "list" else start
+    container.error(f"{label}: {reason}; using {shown} instead.")
+    del st.session_state[key]
+
+
 def param_input(param: Param, key: str, label: str | None = None, container=st, default: Any = None) -> Any:
     """One widget for any Param (float, log float, int, bool, choice, list); returns its validated value.
 
@@ -89,6 +120,7 @@ def param_input(param: Param, key: str, label: str | None = None, container=st, 
     label = label or param.name
     start = param.default if default is None else default
     help_text = param.help or None
+    refuse_junk(param, key, label, start, container)
     if param.kind == "bool":
         initial(key, bool(start))
         return bool(container.toggle(label, key=key, help=help_text))

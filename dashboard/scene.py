@@ -3,15 +3,23 @@
 The widgets are drawn by the entry script (dashboard/app.py) on every run, so their values survive a page
 switch. Pages read them with shared_config(), which falls back to defaults when a page runs on its own
 (tests). Keys: "scene.surface", "scene.<surface>.<param>", "scene.start_x", "scene.start_y",
-"scene.steps", "scene.seed".
+"scene.steps", "scene.seed", and "scene.formula": the text of f(x, y) when the surface is "custom".
+
+A typed formula becomes the surface "custom:<formula>" (landscapes.formula) for every page. A formula the
+parser refuses is shown with its reason and a caret under the column, and the scene keeps the last
+formula that parsed (or the default one): a typo never raises.
 """
 from __future__ import annotations
+
+import math
 
 import streamlit as st
 
 from dashboard.controls import initial, params_inputs
 from dashboard.engine import RunConfig
 from landscapes import SURFACES, get_surface
+from landscapes.formula import FormulaError, custom_surface
+from landscapes.formula_grammar import MAX_LENGTH
 
 SURFACE_KEY = "scene.surface"
 START_X_KEY, START_Y_KEY = "scene.start_x", "scene.start_y"
@@ -20,10 +28,51 @@ DEFAULT_SURFACE = "quadratic"
 DEFAULT_STEPS = 100
 MAX_SCENE_STEPS = 5000
 START_GRID = 400  # slider steps across the domain
+CUSTOM = "custom"  # the surface selectbox's choice for a typed formula
+FORMULA_KEY = "scene.formula"
+LAST_GOOD_KEY = "_scene.formula.last_good"  # not a widget: the last formula that parsed
+DEFAULT_FORMULA = "x**2 + 3*y**2"
+SURFACE_CHOICES = (*SURFACES, CUSTOM)
+
+
+def _choice_title(choice: str) -> str:
+    return "custom formula f(x, y)" if choice == CUSTOM else SURFACES[choice].title
+
+
+def _is_number(value, low: float, high: float, whole: bool = False) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            and low <= value <= high and (not whole or float(value).is_integer()))
+
+
+def refuse_junk(box, key: str, label: str, fits, default) -> None:
+    """A value held for a scene widget that it cannot show (NaN, inf, text, out of range) is named in an error
+    and replaced by the default before the widget is drawn: Streamlit would raise on it."""
+    if key in st.session_state and not fits(st.session_state[key]):
+        box.error(f"{label}: {st.session_state[key]!r} cannot be used; using {default} instead.")
+        st.session_state[key] = default
+
+
+def formula_surface() -> tuple[str, FormulaError | None]:
+    """The surface name of the typed formula, and why the text was refused (None when it parsed).
+
+    A refused text leaves the last formula that parsed in charge, or the default formula.
+    """
+    text = st.session_state.get(FORMULA_KEY, DEFAULT_FORMULA)
+    try:
+        if not isinstance(text, str):
+            raise FormulaError(1, f"expected text, got {type(text).__name__}")
+        name = custom_surface(text).name
+    except FormulaError as error:
+        fallback = st.session_state.get(LAST_GOOD_KEY, DEFAULT_FORMULA)
+        return custom_surface(fallback).name, error
+    st.session_state[LAST_GOOD_KEY] = text
+    return name, None
 
 
 def _surface_name() -> str:
     name = st.session_state.get(SURFACE_KEY, DEFAULT_SURFACE)
+    if name == CUSTOM:
+        return formula_surface()[0]
     return name if name in SURFACES else DEFAULT_SURFACE
 
 
@@ -57,15 +106,39 @@ def shared_config() -> RunConfig:
                      seed=int(st.session_state.get(SEED_KEY, 0)))
 
 
+def formula_controls(box) -> None:
+    """The text box for f(x, y); a refused formula shows why, with a caret under the column."""
+    refuse_junk(box, FORMULA_KEY, "f(x, y)", lambda v: isinstance(v, str), DEFAULT_FORMULA)
+    initial(FORMULA_KEY, DEFAULT_FORMULA)
+    box.text_input("f(x, y) =", key=FORMULA_KEY, max_chars=MAX_LENGTH, on_change=_reset_start,
+                   help="x, y, numbers, + - * / ** (or ^), pi, e and sin, cos, tan, exp, log, sqrt, abs, tanh, "
+                        "sigmoid, softplus, relu, min, max, ...; e.g. sin(x)*cos(y) or (1-x)**2 + 5*(y-x**2)**2")
+    name, error = formula_surface()
+    if error is not None:
+        text = str(st.session_state.get(FORMULA_KEY, ""))
+        box.error(f"Formula refused at column {error.column}: {error.reason}. "
+                  f"Still showing f(x, y) = {name.split(':', 1)[1]}.")
+        if "\n" not in text and len(text) <= 80:
+            box.code(f"{text}\n{' ' * (error.column - 1)}^", language=None)
+        return
+    surface = get_surface(name)
+    box.latex(surface.latex)
+    if surface.note != "A formula typed by the user.":
+        box.caption(surface.note)
+
+
 def shared_controls(container=None) -> RunConfig:
     """Draw the scene's widgets (in the sidebar by default) and return shared_config()."""
     box = container if container is not None else st.sidebar
-    names = list(SURFACES)
+    names = list(SURFACE_CHOICES)
+    refuse_junk(box, SURFACE_KEY, "surface", lambda v: v in SURFACE_CHOICES, DEFAULT_SURFACE)
     initial(SURFACE_KEY, DEFAULT_SURFACE, options=names)
-    if st.session_state.get(SURFACE_KEY) not in SURFACES:
+    if st.session_state.get(SURFACE_KEY) not in SURFACE_CHOICES:
         st.session_state[SURFACE_KEY] = DEFAULT_SURFACE
-    box.selectbox("surface", names, key=SURFACE_KEY, format_func=lambda n: SURFACES[n].title,
+    box.selectbox("surface", names, key=SURFACE_KEY, format_func=_choice_title,
                   on_change=_reset_start, help="the loss surface every page uses")
+    if st.session_state[SURFACE_KEY] == CUSTOM:
+        formula_controls(box)
     name = _surface_name()
     surface = get_surface(name)
     params_inputs(surface.params, f"scene.{name}", box)
@@ -73,14 +146,18 @@ def shared_controls(container=None) -> RunConfig:
     x, y = default_start(name)
     # Keep a start left from another surface (or set by a preset) inside this surface's domain.
     for key, value, low, high in ((START_X_KEY, x, x0, x1), (START_Y_KEY, y, y0, y1)):
+        refuse_junk(box, key, key.replace("scene.", "").replace("_", " "),
+                    lambda v: _is_number(v, -math.inf, math.inf), value)
         initial(key, float(value), low=float(low), high=float(high))
         st.session_state[key] = float(min(max(st.session_state[key], low), high))
     left, right = box.columns(2)
     left.slider("start x", float(x0), float(x1), step=(x1 - x0) / START_GRID, key=START_X_KEY, format="%.3f",
                 help="or click the contour on the Trajectories page")
     right.slider("start y", float(y0), float(y1), step=(y1 - y0) / START_GRID, key=START_Y_KEY, format="%.3f")
+    refuse_junk(box, STEPS_KEY, "steps", lambda v: _is_number(v, 10, MAX_SCENE_STEPS, whole=True), DEFAULT_STEPS)
     initial(STEPS_KEY, DEFAULT_STEPS, low=10, high=MAX_SCENE_STEPS)
     box.slider("steps", 10, MAX_SCENE_STEPS, step=10, key=STEPS_KEY, help="number of updates of every run")
+    refuse_junk(box, SEED_KEY, "seed", lambda v: _is_number(v, 0, 2**31 - 1, whole=True), 0)
     initial(SEED_KEY, 0, low=0, high=2**31 - 1)
     box.number_input("seed", 0, 2**31 - 1, step=1, key=SEED_KEY, help="fixes data, minibatches and noise")
     return shared_config()
