@@ -15,8 +15,10 @@ from websockets.sync.client import connect
 class StreamlitSession:
     def __init__(self, base_url: str, page_script_hash: str = "", query_string: str = ""):
         ws_url = base_url.replace("http://", "ws://") + "/_stcore/stream"
+        # No keepalive pings from our side: a browser sends none, and on a loaded server a missed pong would
+        # drop a session the browser keeps (a redraw slower than `timeout` still counts as an error).
         self._connection = connect(ws_url, subprotocols=["streamlit"], origin=base_url, max_size=None,
-                                   open_timeout=30)
+                                   open_timeout=30, ping_interval=None)
         self.ws = self._connection.__enter__()
         self.page_script_hash = page_script_hash
         self.query_string = query_string
