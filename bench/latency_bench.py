@@ -21,7 +21,7 @@ import statistics
 import tempfile
 import time
 
-from bench.browser import CHART, FINGERPRINT_JS, chromium_page, streamlit_server
+from bench.browser import FINGERPRINT_JS, chromium_page, streamlit_server
 
 IDLE_JS = """() => { const s = document.querySelector('[data-testid="stStatusWidget"]');
                      return !s || !s.innerText.includes('Running'); }"""

@@ -21,6 +21,15 @@ def open_page(page: str | None = None) -> AppTest:
     return at
 
 
+def open_link(params: dict, page: str | None = None) -> AppTest:
+    """A fresh session opening the app's URL with these query parameters (on `page`, as its path would)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if page is not None:
+        at.switch_page(f"../pages/{page}")
+    at.query_params.update(params)
+    return at.run()
+
+
 def figures(at: AppTest) -> list:
     """Every plotly chart on the page as a go.Figure (rebuilt from the spec Streamlit sends)."""
     return [pio.from_json(chart.proto.spec, skip_invalid=True) for chart in at.get("plotly_chart")]

@@ -14,19 +14,11 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import present, show
 from dashboard.figures.curves import frame_rows
-from tests.apptest_helpers import APP, TIMEOUT, figures, values
+from tests.apptest_helpers import figures, open_link, values
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "screenshots"
 LINE_TYPES = ("scatter", "scattergl", "scatter3d")
-
-
-def open_link(params: dict, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if page is not None:
-        at.switch_page(f"../pages/{page}")
-    at.query_params.update(params)
-    return at.run()
 
 
 def style_sheets(at: AppTest) -> list[str]:

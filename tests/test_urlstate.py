@@ -20,18 +20,9 @@ from dashboard.engine import RunConfig, simulate
 from dashboard.scene import MAX_SCENE_STEPS
 from landscapes import SURFACES
 from optimizers import RULES, SCHEDULES
-from tests.apptest_helpers import APP, TIMEOUT, figures, trace_data, values
+from tests.apptest_helpers import TIMEOUT, figures, open_link, trace_data, values
 
 WIDGET_KINDS = ("slider", "select_slider", "toggle", "selectbox", "number_input", "text_input", "radio")
-
-
-def open_link(params: dict, page: str | None = None) -> AppTest:
-    """A fresh session opening the app's URL with these query parameters (on `page`, as its path would)."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if page is not None:
-        at.switch_page(f"../pages/{page}")
-    at.query_params.update(params)
-    return at.run()
 
 
 def registered(at: AppTest) -> dict:
