@@ -164,6 +164,11 @@ def _float_input(param, key, label, container, start, help_text):
     bounded = param.low is not None and param.high is not None and math.isfinite(param.high - param.low)
     if bounded and param.high - param.low <= SLIDER_MAX_SPAN:
         low, high, step = float_slider_range(param, start)
+        held = st.session_state.get(key)
+        if isinstance(held, (int, float)) and not low <= held <= high:  # valid for the rule, past the slider's end
+            container.error(f"{label}: {held:g} is beyond this slider ({low:g} to {high:g}); using "
+                            f"{float(np.clip(start, low, high)):g} instead.")
+            del st.session_state[key]
         initial(key, float(np.clip(start, low, high)), low=low, high=high, check=param.validate)
         return float(container.slider(label, min_value=low, max_value=high, step=step, key=key,
                                       help=help_text, format="%g"))

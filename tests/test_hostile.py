@@ -127,9 +127,10 @@ def test_a_path_into_log_of_a_negative_is_diverged_with_the_reason():
     ({"traj.opt0.rule": "adam", "traj.opt0.adam.eps": 0.0}, "eps: must be in (0, 1], got 0.0; using 1e-08 instead."),
     ({"traj.opt0.rule": "adam", "traj.opt0.adam.eps": -1e-8}, "eps: must be in (0, 1], got -1e-08; using 1e-08 instead."),
     ({"traj.opt0.sgd.nesterov": "yes"}, "nesterov: expected true or false, got 'yes'; using False instead."),
+    ({"traj.opt1.sgd.momentum": 0.995}, "momentum: 0.995 is beyond this slider (0 to 0.99); using 0.8 instead."),
 ], ids=["start-nan", "start-inf", "start-text", "steps-huge", "steps-nan", "seed-negative", "surface-path",
         "formula-number", "kappa-nan", "lr-inf", "lr-negative", "momentum-1", "beta2-1", "eps-0", "eps-negative",
-        "flag-text"])
+        "flag-text", "momentum-past-slider"])
 def test_junk_held_for_a_widget_is_a_message_and_the_default(state, message):
     at = app_with(state)
     assert not at.exception, [e.message for e in at.exception]
