@@ -95,16 +95,24 @@ def stepper(fig: go.Figure, key: str, container=st) -> int:
 
 
 def export_buttons(fig: go.Figure, stem: str, key: str) -> None:
-    """A popover with PNG, SVG and PDF downloads of the figure at slide size (1920x1080), rendered by kaleido
-    only when a button is clicked."""
+    """A popover with PNG, SVG and PDF of the figure at slide size (1920x1080): a format's button renders it
+    with kaleido and a download button for those bytes appears in the same run.
+
+    Rendering on click, not through download_button's data=callable: Streamlit keeps every run's callable
+    (and the figure it closes over) until some session ends, so a session moving a slider grew the server's
+    memory by a figure a run.
+    """
     from dashboard.export import FORMATS, MIME, figure_bytes
 
     with st.popover("Export for slides", icon=":material/download:", key=f"{key}.export"):
-        st.caption("1920 × 1080, as a still of the last step")
+        st.caption("1920 × 1080, as a still of the step shown")
         for fmt in FORMATS:
-            st.download_button(fmt.upper(), data=lambda fmt=fmt: figure_bytes(fig, fmt), file_name=f"{stem}.{fmt}",
-                               mime=MIME[fmt], key=f"{key}.export.{fmt}", on_click="ignore",
-                               width="stretch")
+            if st.button(f"Render {fmt.upper()}", key=f"{key}.render.{fmt}", width="stretch"):
+                with st.spinner(f"rendering {fmt.upper()}"):
+                    data = figure_bytes(fig, fmt)
+                st.download_button(f"Download {fmt.upper()}", data=data, file_name=f"{stem}.{fmt}",
+                                   mime=MIME[fmt], key=f"{key}.export.{fmt}", on_click="ignore",
+                                   width="stretch", icon=":material/download:")
 
 
 def gif_download(make, key: str, file_name: str, signature) -> None:

@@ -132,6 +132,6 @@ for path in paths:
 st.dataframe(summary_table(paths), hide_index=True, key="traj.summary",
              column_config={"final loss": st.column_config.NumberColumn(format="%.4e"),
                             "final ‖∇f‖": st.column_config.NumberColumn(format="%.3e")})
-st.download_button("Download trajectories (CSV)", data=lambda: trajectories_csv(paths),
+st.download_button("Download trajectories (CSV)", data=trajectories_csv(paths),
                    file_name=f"trajectories_{scene.surface}.csv", mime="text/csv", key="traj.csv",
                    on_click="ignore")

@@ -65,8 +65,8 @@ def test_every_scene_opens_from_its_link(session, name):
     else:
         assert [link.page for link in links] == [preset.page]
         assert links[0].label.startswith("Explore on the ")
-    keys = {button.key for button in at.get("download_button")}
-    assert {"lecture.chart0.export.png", "lecture.chart0.export.svg", "lecture.chart0.export.pdf"} <= keys
+    keys = {button.key for button in at.button}
+    assert {"lecture.chart0.render.png", "lecture.chart0.render.svg", "lecture.chart0.render.pdf"} <= keys
 
 
 def test_unknown_name_is_a_note_and_the_first_scene():

@@ -27,9 +27,20 @@ def test_default_render_has_animated_chart(base):
     assert fig.layout.yaxis.scaleanchor == "x"
     assert not errors(base)
     assert any("still running" in m.value or "converged" in m.value for m in base.markdown)
-    # The CSV download, and PNG, SVG and PDF of the chart for slides.
-    assert sorted(b.key for b in base.get("download_button")) == \
-        ["traj.chart.export.pdf", "traj.chart.export.png", "traj.chart.export.svg", "traj.csv"]
+    # The CSV download; PNG, SVG and PDF of the chart are rendered on request (test below).
+    assert [b.key for b in base.get("download_button")] == ["traj.csv"]
+    assert {"traj.chart.render.png", "traj.chart.render.svg", "traj.chart.render.pdf"} <= {b.key for b in base.button}
+
+
+def test_a_slide_is_rendered_on_request_and_offered_for_that_run_only():
+    """Render PNG -> a download button with kaleido's bytes appears; the next run (any change) drops it, so
+    no run leaves a renderer holding its figure behind."""
+    at = fresh()
+    at.button(key="traj.chart.render.png").click().run()
+    assert not at.exception
+    assert "traj.chart.export.png" in [b.key for b in at.get("download_button")]
+    at.toggle(key="traj.arrows").set_value(False).run()
+    assert "traj.chart.export.png" not in [b.key for b in at.get("download_button")]
 
 
 @pytest.mark.parametrize("change", [
