@@ -98,17 +98,21 @@ def junk_reason(param: Param, value: Any) -> str | None:
     return None
 
 
-def refuse_junk(param: Param, key: str, label: str, start: Any, container=st) -> None:
-    """A value the widget could not show (NaN, inf, beta >= 1, eps <= 0, a string) is named in an error and
-    replaced by the starting value, before the widget is drawn: Streamlit would raise on it."""
+def refuse_held(key: str, label: str, why, instead: Any, container=st) -> None:
+    """If session state holds a value for `key` that why(value) gives a reason against, name it in an error and
+    drop it (the widget then starts at `instead`), before the widget is drawn: Streamlit would raise on it."""
     if key not in st.session_state:
         return
-    reason = junk_reason(param, st.session_state[key])
-    if reason is None:
-        return
+    reason = why(st.session_state[key])
+    if reason is not None:
+        container.error(f"{label}: {reason}; using {instead} instead.")
+        del st.session_state[key]
+
+
+def refuse_junk(param: Param, key: str, label: str, start: Any, container=st) -> None:
+    """A value the widget could not show (NaN, inf, beta >= 1, eps <= 0, a string) is refused (refuse_held)."""
     shown = ";".join(f"{v:g}" for v in start) if param.kind == "list" else start
-    container.error(f"{label}: {reason}; using {shown} instead.")
-    del st.session_state[key]
+    refuse_held(key, label, lambda value: junk_reason(param, value), shown, container)
 
 
 def param_input(param: Param, key: str, label: str | None = None, container=st, default: Any = None) -> Any:
@@ -149,6 +153,12 @@ def _int_input(param, key, label, container, start, help_text):
     return int(container.number_input(label, min_value=low, max_value=high, step=1, key=key, help=help_text))
 
 
+def _beyond_slider(value: Any, low: float, high: float) -> str | None:
+    if isinstance(value, (int, float)) and not low <= value <= high:
+        return f"{value:g} is beyond this slider ({low:g} to {high:g})"
+    return None
+
+
 def _float_input(param, key, label, container, start, help_text):
     if param.log and start > 0:
         initial(key, float(start), check=param.validate)
@@ -164,11 +174,9 @@ def _float_input(param, key, label, container, start, help_text):
     bounded = param.low is not None and param.high is not None and math.isfinite(param.high - param.low)
     if bounded and param.high - param.low <= SLIDER_MAX_SPAN:
         low, high, step = float_slider_range(param, start)
-        held = st.session_state.get(key)
-        if isinstance(held, (int, float)) and not low <= held <= high:  # valid for the rule, past the slider's end
-            container.error(f"{label}: {held:g} is beyond this slider ({low:g} to {high:g}); using "
-                            f"{float(np.clip(start, low, high)):g} instead.")
-            del st.session_state[key]
+        # A value its rule accepts but the slider cannot show (momentum 0.995 past a 0.99 end).
+        refuse_held(key, label, lambda v: _beyond_slider(v, low, high), f"{float(np.clip(start, low, high)):g}",
+                    container)
         initial(key, float(np.clip(start, low, high)), low=low, high=high, check=param.validate)
         return float(container.slider(label, min_value=low, max_value=high, step=step, key=key,
                                       help=help_text, format="%g"))

@@ -15,7 +15,7 @@ import math
 
 import streamlit as st
 
-from dashboard.controls import initial, params_inputs
+from dashboard.controls import initial, params_inputs, refuse_held
 from dashboard.engine import RunConfig
 from landscapes import SURFACES, get_surface
 from landscapes.formula import FormulaError, custom_surface
@@ -45,11 +45,8 @@ def _is_number(value, low: float, high: float, whole: bool = False) -> bool:
 
 
 def refuse_junk(box, key: str, label: str, fits, default) -> None:
-    """A value held for a scene widget that it cannot show (NaN, inf, text, out of range) is named in an error
-    and replaced by the default before the widget is drawn: Streamlit would raise on it."""
-    if key in st.session_state and not fits(st.session_state[key]):
-        box.error(f"{label}: {st.session_state[key]!r} cannot be used; using {default} instead.")
-        st.session_state[key] = default
+    """A value held for a scene widget that it cannot show (NaN, inf, text, out of range) is refused."""
+    refuse_held(key, label, lambda value: None if fits(value) else f"{value!r} cannot be used", default, box)
 
 
 def formula_surface() -> tuple[str, FormulaError | None]:
