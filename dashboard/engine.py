@@ -32,6 +32,8 @@ MIN_BUCKET = 64
 # Per-row fields of a trajectory and their shapes, in packing order.
 ROW_FIELDS = {"xy": (2,), "loss": (), "grad": (2,), "grad_used": (2,), "grad_norm": (), "lr": (),
               "update": (2,), "velocity": (2,), "eigvals": (2,), "eigvecs": (2, 2), "status": ()}
+# The fields the scan writes each step; the curvature fields are computed after it, for all rows at once.
+_STEP_FIELDS = {name: shape for name, shape in ROW_FIELDS.items() if name not in ("grad_norm", "eigvals", "eigvecs")}
 RUNNING, CONVERGED, DIVERGED = 0, 1, 2
 STATUS_NAMES = ("running", "converged", "diverged")
 PROJECTIONS = ("none", "ball", "box")
@@ -161,8 +163,11 @@ def _step_machine(surface, rule, schedule, inputs, n_rows):
     run = inputs["run"]
     loss_at, full_weights, run_key = _objective(surface, inputs)
     # Gradient noise for every step drawn at once, outside the loop: one vectorised draw is far cheaper
-    # than a random draw per scan iteration.
-    noise_table = run["grad_noise"] * jax.random.normal(jax.random.fold_in(run_key, 2), (n_rows, 2))
+    # than a random draw per scan iteration; with σ = 0 the draw is skipped (it cost a third of a trace).
+    noise_table = jax.lax.cond(
+        run["grad_noise"] > 0,
+        lambda: run["grad_noise"] * jax.random.normal(jax.random.fold_in(run_key, 2), (n_rows, 2)),
+        lambda: jnp.zeros((n_rows, 2)))
     full_loss = lambda xy: loss_at(xy, full_weights)  # noqa: E731
     center = jnp.asarray([sum(surface.domain[0]) / 2, sum(surface.domain[1]) / 2])
     span = max(surface.domain[0][1] - surface.domain[0][0], surface.domain[1][1] - surface.domain[1][0])
@@ -227,25 +232,28 @@ def _trace(surface_name: str, rule_name: str, schedule_name: str, n_rows: int, i
     def body(carry, t):
         xy, state, previous = carry
         loss, g_full = jax.value_and_grad(full_loss)(xy)
-        hessian = jax.hessian(full_loss)(xy)
-        eigvals, eigvecs = symmetric_eigen_2x2(hessian)
         grad_norm = jnp.linalg.norm(g_full)
         status = status_of(previous, xy, loss, grad_norm)
         g_used = gradient_used(xy, t, g_full)
+        hessian = jax.hessian(full_loss)(xy) if rule.needs_hessian else None
         new_xy, new_state, lr = advance(xy, state, t, g_used, hessian)
         active = (status == RUNNING) & (t < steps)
-        row = {
-            "xy": xy, "loss": loss, "grad": g_full, "grad_used": g_used, "grad_norm": grad_norm,
-            "lr": lr, "update": jnp.where(active, new_xy - xy, 0.0),
-            "velocity": rule.velocity(state), "eigvals": eigvals, "eigvecs": eigvecs, "status": status,
-        }
+        row = {"xy": xy, "loss": loss, "grad": g_full, "grad_used": g_used, "lr": lr,
+               "update": jnp.where(active, new_xy - xy, 0.0), "velocity": rule.velocity(state), "status": status}
         # One packed vector per row: a single write per step instead of one per field (faster on CPU).
-        packed = jnp.concatenate([jnp.ravel(row[name]).astype(jnp.float64) for name in ROW_FIELDS])
+        packed = jnp.concatenate([jnp.ravel(row[name]).astype(jnp.float64) for name in _STEP_FIELDS])
         return (_freeze(active, new_xy, xy), _freeze(active, new_state, state), status), packed
 
     carry0 = (xy0, rule.init(xy0), jnp.asarray(RUNNING))
-    _, rows = jax.lax.scan(body, carry0, jnp.arange(n_rows))
-    return rows
+    _, stepped = jax.lax.scan(body, carry0, jnp.arange(n_rows))
+    # The curvature of every row in one vectorised pass after the loop: inside it, the Hessian and its
+    # eigen-decomposition were most of each step's kernels, and the loop runs them one after another.
+    fields = _unpack(stepped, _STEP_FIELDS)
+    hessians = jax.vmap(jax.hessian(full_loss))(fields["xy"])
+    fields["eigvals"], fields["eigvecs"] = jax.vmap(symmetric_eigen_2x2)(hessians)
+    fields["grad_norm"] = jnp.linalg.norm(fields["grad"], axis=-1)
+    return jnp.concatenate([jnp.reshape(fields[name], (n_rows, -1)).astype(jnp.float64) for name in ROW_FIELDS],
+                           axis=-1)
 
 
 def _sweep(surface_name: str, rule_name: str, schedule_name: str, n_rows: int, inputs):
@@ -332,7 +340,9 @@ def programs(surface: str) -> Programs:
     global _retired
     with _PROGRAMS_LOCK:
         if not surface.startswith(CUSTOM_PREFIX):
-            return _BUILTIN_PROGRAMS.setdefault(surface, Programs(surface))
+            if surface not in _BUILTIN_PROGRAMS:  # not setdefault: building Programs wraps three jits
+                _BUILTIN_PROGRAMS[surface] = Programs(surface)
+            return _BUILTIN_PROGRAMS[surface]
         if surface in _CUSTOM_PROGRAMS:
             _CUSTOM_PROGRAMS.move_to_end(surface)
             return _CUSTOM_PROGRAMS[surface]
@@ -401,11 +411,11 @@ class Trajectory:
             return np.where(self.grad_used != 0, -self.update / self.grad_used, np.nan)
 
 
-def _unpack(packed: np.ndarray) -> dict[str, np.ndarray]:
-    """Split packed rows (..., n, width) back into named fields."""
+def _unpack(packed, fields=ROW_FIELDS) -> dict:
+    """Split packed rows (..., n, width) back into named fields (numpy or traced arrays)."""
     arrays, offset = {}, 0
-    for name, shape in ROW_FIELDS.items():
-        width = int(np.prod(shape))
+    for name, shape in fields.items():
+        width = math.prod(shape)
         arrays[name] = packed[..., offset:offset + width].reshape(*packed.shape[:-1], *shape)
         offset += width
     return arrays

@@ -157,3 +157,32 @@ def test_schedule_cross_parameter_checks_reach_the_engine():
     bad = gd(0.1).with_(schedule="onecycle", schedule_params=(("total_steps", 10), ("pct_start", 0.1)))
     with pytest.raises(ValueError):
         simulate(bad)
+
+
+def test_trace_loop_compiles_as_one_function():
+    """The scan runs as one compiled function (XLA's small-loop call), not a thunk per kernel per step:
+    optimizers/xla_cpu.py raises the threshold before the backend starts; without it a step costs 8x."""
+    config = gd(0.1, steps=300)
+    inputs = engine.resolve_config(config).inputs
+    rows = engine.bucket(300) + 1
+    text = engine.programs("quadratic").trace.lower("sgd", "constant", rows, inputs).compile().as_text()
+    computation, homes = None, []
+    for line in text.splitlines():
+        if line and not line[0].isspace() and line.rstrip().endswith("{"):
+            computation = line.split()[0]
+        elif " while(" in line and f"f64[{rows}," in line:  # the scan over the trace's rows
+            homes.append(computation)
+    assert homes and all(home.endswith("_computation") for home in homes), homes  # inside a small call
+
+
+@pytest.mark.parametrize("flags, expected", [
+    ("", "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=7"),
+    ("--xla_dump_to=/tmp/x", "--xla_dump_to=/tmp/x --xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=7"),
+    ("--xla_backend_extra_options=a=1", "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=7,a=1"),
+    ("--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=3",
+     "--xla_backend_extra_options=xla_cpu_small_while_loop_byte_threshold=3"),  # the user's own value stays
+])
+def test_small_loop_flag_joins_the_users_xla_flags(flags, expected):
+    from optimizers.xla_cpu import with_small_loops
+
+    assert with_small_loops(flags, threshold=7) == expected

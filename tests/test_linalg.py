@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,3 +27,22 @@ def test_matches_numpy_eigh(a, b, c):
 def test_asymmetric_input_is_symmetrised():
     values, _ = symmetric_eigen_2x2(np.array([[2.0, 1.0], [3.0, 2.0]]))
     np.testing.assert_allclose(np.asarray(values), np.linalg.eigvalsh([[2.0, 2.0], [2.0, 2.0]]), atol=1e-12)
+
+
+@pytest.mark.parametrize("h", [
+    [[2.0, 0.0], [0.0, 2.0]],  # isotropic: any basis; the axes
+    [[1.0, 0.0], [0.0, 3.0]],  # diagonal, larger curvature along y
+    [[3.0, 0.0], [0.0, 1.0]],
+    [[1.0, 1e-300], [1e-300, 1.0]],  # nearly isotropic
+    [[-4.0, 1.0], [1.0, -4.0 + 1e-12]],
+    [[1e200, 3e199], [3e199, -1e200]],  # entries whose squares overflow
+    [[0.0, -5.0], [-5.0, 0.0]],  # a saddle at 45°
+])
+def test_degenerate_and_extreme_matrices(h):
+    h = np.array(h)
+    values, vectors = (np.asarray(m) for m in symmetric_eigen_2x2(h))
+    scale = np.abs(h).max()
+    np.testing.assert_allclose(values, np.linalg.eigvalsh(h), rtol=1e-12, atol=1e-12 * scale)
+    np.testing.assert_allclose(vectors.T @ vectors, np.eye(2), atol=1e-12)
+    np.testing.assert_allclose(h @ vectors / scale, vectors * values / scale, atol=1e-12)
+    assert vectors[0, 1] >= 0  # the larger eigenvalue's vector points right
