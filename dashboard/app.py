@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import urlstate, xla_cache  # noqa: E402
+from dashboard import stale_widgets, urlstate, xla_cache  # noqa: E402
 from dashboard.present import presentation_controls  # noqa: E402
 from dashboard.scene import shared_controls  # noqa: E402
 
@@ -47,6 +47,7 @@ def available_pages() -> list:
 def main() -> None:
     st.set_page_config(page_title="Optimisation on loss surfaces", page_icon=":material/landscape:",
                        layout="wide")
+    stale_widgets.forget()  # metadata of widgets gone since earlier runs, which Streamlit 1.67 keeps
     page = st.navigation(available_pages())
     urlstate.begin()  # the link's values seed the widgets; notes about ignored values go at the top
     presentation_controls()
