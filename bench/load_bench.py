@@ -1,24 +1,28 @@
 """A class on one server: N concurrent sessions moving sliders over Streamlit's real websocket protocol.
 
-python -m bench.load_bench [--sessions 30] [--moves 10] [--rounds 3] [--script dashboard/app.py] [--slider KEY]
+python -m bench.load_bench [--sessions 30] [--moves 10] [--rounds 3] [--think 2] [--processes 1]
+                           [--script dashboard/app.py] [--slider KEY]
 
 Each session opens the landing page (Trajectories: two optimizers on the shared surface), then moves the
 sidebar's start-x slider (key "scene.start_x") to a random point of the quadratic's domain, waiting a think
 time between moves (--think, mean 2 s; 0 hammers the server). Every move is a new start, so every redraw
 runs the engine (no cache hit). Reports p50/p95 redraw latency (rerun sent -> script_finished received),
 errors (exceptions drawn, timeouts, dropped connections) and the server's resident memory, sampled every
-second from warm-up on. Goal (issue 5): 30 sessions, zero errors, p95 under 2 s, memory flat after warm-up.
+second from warm-up on (summed over the processes). With --processes N > 1 the sessions go through nginx to
+N Streamlit processes (dashboard/serve.py, the README's set-up for a bigger class), each websocket pinned to
+one process. Goal (issue 5): 30 sessions, zero errors, p95 under 2 s, memory flat after warm-up.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import statistics
 import threading
 import time
 from pathlib import Path
 
-from bench.browser import streamlit_server
+from bench.browser import free_port, streamlit_server
 from bench.ws_client import StreamlitSession
 
 # The sidebar's start-x slider over the default surface's domain (quadratic: x in [-2, 2], 400 slider steps).
@@ -26,25 +30,59 @@ DEFAULT_SCRIPT, DEFAULT_SLIDER, DEFAULT_RANGE = "dashboard/app.py", "scene.start
 SLIDER_STEP = 0.01
 
 
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def rss_mib(pids: list[int]) -> float:
+    """Resident memory of the server processes together."""
+    total = 0.0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
+
+
+def processes_on_ports(ports: list[int]) -> list[int]:
+    """PIDs of the Streamlit processes started with --server.port in `ports` (children of dashboard/serve.py)."""
+    wanted = {f"--server.port\0{port}\0" for port in ports}
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                cmdline = (entry / "cmdline").read_text()
+                if "streamlit" in cmdline and any(w in cmdline for w in wanted):
+                    pids.append(int(entry.name))
+    return pids
+
+
+@contextlib.contextmanager
+def dashboard_servers(script: str, processes: int):
+    """(url, server pids, each process's own url): one Streamlit process, or `processes` behind nginx."""
+    if processes == 1:
+        with streamlit_server(script) as (url, process, _):
+            yield url, [process.pid], [url]
+        return
+    from dashboard.serve import serve
+
+    first_backend = free_port()
+    ports = [first_backend + i for i in range(processes)]
+    with serve(processes, free_port(), first_backend, script) as url:
+        pids = processes_on_ports(ports)
+        if len(pids) != processes:
+            raise RuntimeError(f"found {len(pids)} of {processes} Streamlit processes")
+        yield url, pids, [f"http://127.0.0.1:{port}" for port in ports]
 
 
 class MemorySampler(threading.Thread):
-    """The server's RSS every `every` seconds, as (seconds since start, MiB)."""
+    """The servers' RSS every `every` seconds, as (seconds since start, MiB)."""
 
-    def __init__(self, pid: int, every: float = 1.0):
+    def __init__(self, pids: list[int], every: float = 1.0):
         super().__init__(daemon=True)
-        self.pid, self.every, self.samples = pid, every, []
+        self.pids, self.every, self.samples = pids, every, []
         self._halt = threading.Event()
         self._t0 = time.perf_counter()
 
     def run(self):
         while not self._halt.is_set():
-            self.samples.append((time.perf_counter() - self._t0, rss_mib(self.pid)))
+            self.samples.append((time.perf_counter() - self._t0, rss_mib(self.pids)))
             self._halt.wait(self.every)
 
     def stop(self):
@@ -94,26 +132,27 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean seconds a session waits between moves (0 = hammer the server)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="Streamlit processes behind nginx (1 = a single process, no nginx)")
     parser.add_argument("--script", default=DEFAULT_SCRIPT)
     parser.add_argument("--slider", default=DEFAULT_SLIDER)
     parser.add_argument("--low", type=float, default=DEFAULT_RANGE[0])
     parser.add_argument("--high", type=float, default=DEFAULT_RANGE[1])
     args = parser.parse_args(argv)
-    with streamlit_server(args.script) as (url, process, _):
-        warm = StreamlitSession(url)
-        warm.rerun()
-        warm.close()
-        _, warm_errors = run_round(url, 2, args.slider, (args.low, args.high), 3, seed=99, think=0.0)  # warm-up
-        memory = [rss_mib(process.pid)]
-        sampler = MemorySampler(process.pid)
+    with dashboard_servers(args.script, args.processes) as (url, pids, backends):
+        warm_errors = []
+        for backend in backends:  # each process compiles its programs before the clock starts
+            warm_errors += run_round(backend, 2, args.slider, (args.low, args.high), 3, seed=99, think=0.0)[1]
+        memory = [rss_mib(pids)]
+        sampler = MemorySampler(pids)
         sampler.start()
-        print(f"server RSS after warm-up: {memory[0]:.0f} MiB" + (f"  (warm-up errors: {warm_errors[:3]})" if warm_errors else ""))
+        print(f"{args.processes} server process(es); server RSS after warm-up: {memory[0]:.0f} MiB" + (f"  (warm-up errors: {warm_errors[:3]})" if warm_errors else ""))
         results = []
         for r in range(args.rounds):
             started = time.perf_counter()
             latencies, errors = run_round(url, args.sessions, args.slider, (args.low, args.high), args.moves, seed=r, think=args.think)
             wall = time.perf_counter() - started
-            memory.append(rss_mib(process.pid))
+            memory.append(rss_mib(pids))
             results.append((latencies, errors))
             print(f"round {r + 1}: {args.sessions} sessions x {args.moves} moves in {wall:.1f} s: "
                   f"p50 {statistics.median(latencies):.2f} s, p95 {percentile(latencies, 0.95):.2f} s, "

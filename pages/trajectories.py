@@ -1,6 +1,8 @@
 """Trajectories (landing page): up to six optimizers' paths on the shared surface, animated side by side."""
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from dashboard import cached, export, show
@@ -9,7 +11,7 @@ from dashboard.critical import minima
 from dashboard.figures.curves import SPEEDS_MS, PathView
 from dashboard.figures.landscape import CLICK_TRACE_INDEX, surface_3d_figure, trajectories_figure
 from dashboard.figures.style import colour
-from dashboard.scene import set_start, shared_config
+from dashboard.scene import shared_config, start_from_click
 from dashboard.summary import status_reason, summary_table, trajectories_csv
 from landscapes import get_surface
 from optimizers import RULES
@@ -35,16 +37,6 @@ def slot_default(slot: int) -> tuple[str, dict]:
     return (rule, params) if rule in RULES else ("sgd", {"lr": 0.05})
 
 
-def on_contour_click() -> None:
-    """A click on the invisible grid over the contour moves the shared start point there."""
-    event = st.session_state.get(CHART_KEY) or {}
-    points = (event.get("selection") or {}).get("points") or []
-    for point in reversed(points):
-        if point.get("curve_number") == CLICK_TRACE_INDEX and "x" in point and "y" in point:
-            set_start(float(point["x"]), float(point["y"]))
-            return
-
-
 st.title("Trajectories")
 st.markdown(
     "Watch how each update rule turns the same gradients into a different path: plain gradient descent "
@@ -68,7 +60,7 @@ show_arrows = options[1].toggle("step arrows", key="traj.arrows",
                                 help="gradient, velocity, update (and per-axis steps of adaptive methods)")
 show_3d = options[2].toggle("3-D view", key="traj.show3d")
 speed = options[3].selectbox("playback speed", list(SPEEDS_MS), key="traj.speed")
-tol = options[4].select_slider("tolerance ‖∇f‖ <", TOLERANCES, key="traj.tol", format_func=lambda v: f"{v:g}",
+tol = options[4].select_slider("tolerance ‖∇f‖ <", TOLERANCES, key="traj.tol", format_func="{:g}".format,
                                help="a path has converged once its gradient norm is below this")
 
 paths, problems = [], []
@@ -108,7 +100,8 @@ except ValueError as error:
 figure = trajectories_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
                              minima=minima(critical), arrows=show_arrows, speed=speed)
 show.stepper(figure, STEP_KEY)
-show.chart(figure, key=CHART_KEY, on_select=on_contour_click, selection_mode="points", export="trajectories")
+show.chart(figure, key=CHART_KEY, on_select=functools.partial(start_from_click, CHART_KEY, CLICK_TRACE_INDEX),
+           selection_mode="points", export="trajectories")
 show.gif_download(lambda progress: export.playback_gif(
     export.Playback(paths, grid, surface.domain, title=f"Trajectories on {surface.title}",
                     log_contours=surface.log_contours, critical=critical), progress=progress),
