@@ -9,8 +9,8 @@ def symmetric_eigen_2x2(h):
 
     With d = (a − c)/2 and r = hypot(d, b): λ = (a + c)/2 ∓ r. The larger one's eigenvector solves a row of
     (H − λ₂I)v = 0: (d + r, b) from the second row, or (b, r − d) from the first, whichever does not
-    cancel (d ≥ 0 or d < 0); it is signed to point right (x ≥ 0, as LAPACK-free angle formulas give) and
-    the smaller one's is it turned by 90°. No trigonometry: a vectorised pass over a trace's thousand rows
+    cancel (d ≥ 0 or d < 0); it is signed to point right (x ≥ 0), and the smaller one's is it turned by
+    90°. No trigonometry: a vectorised pass over a trace's thousand rows
     spent most of its time in arctan2, cos and sin.
     """
     a, b, c = h[0, 0], 0.5 * (h[0, 1] + h[1, 0]), h[1, 1]

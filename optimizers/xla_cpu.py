@@ -3,7 +3,7 @@
 XLA on the CPU runs a while loop (a `lax.scan`) either as one compiled function or, when the loop's
 cost analysis says it touches 1024 bytes or more, as a thunk per kernel of its body, dispatched again on
 every iteration (about 100 ns each). A trace's body is two dozen tiny kernels on 2-vectors, so the
-thunks cost 1.2 µs a step against 0.15 µs as one function (bench/engine_bench.py measures both). The
+thunks cost 1.2 µs a step against 0.15–0.2 µs as one function (README, Performance). The
 threshold is read once, from XLA_FLAGS, when the backend starts: hence an environment variable set on
 import of the engine's packages, before anything has run on JAX.
 """
