@@ -40,19 +40,6 @@ def rss_mib(pids: list[int]) -> float:
     return total
 
 
-def processes_on_ports(ports: list[int]) -> list[int]:
-    """PIDs of the Streamlit processes started with --server.port in `ports` (children of dashboard/serve.py)."""
-    wanted = {f"--server.port\0{port}\0" for port in ports}
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError):
-                cmdline = (entry / "cmdline").read_text()
-                if "streamlit" in cmdline and any(w in cmdline for w in wanted):
-                    pids.append(int(entry.name))
-    return pids
-
-
 @contextlib.contextmanager
 def dashboard_servers(script: str, processes: int):
     """(url, server pids, each process's own url): one Streamlit process, or `processes` behind nginx."""
@@ -64,10 +51,7 @@ def dashboard_servers(script: str, processes: int):
 
     first_backend = free_port()
     ports = [first_backend + i for i in range(processes)]
-    with serve(processes, free_port(), first_backend, script) as url:
-        pids = processes_on_ports(ports)
-        if len(pids) != processes:
-            raise RuntimeError(f"found {len(pids)} of {processes} Streamlit processes")
+    with serve(processes, free_port(), first_backend, script) as (url, pids):
         yield url, pids, [f"http://127.0.0.1:{port}" for port in ports]
 
 

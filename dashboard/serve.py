@@ -41,7 +41,7 @@ def wait_healthy(url: str, timeout: float = 90.0) -> None:
 
 @contextlib.contextmanager
 def serve(processes: int, port: int, first_backend_port: int, script: str = "dashboard/app.py"):
-    """Start the processes and nginx; yields the public URL; stops all on exit."""
+    """Start the processes and nginx; yields (the public URL, the Streamlit processes' PIDs); stops all on exit."""
     nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if nginx is None:
         raise RuntimeError("nginx not found: apt-get install -y nginx")
@@ -63,7 +63,7 @@ def serve(processes: int, port: int, first_backend_port: int, script: str = "das
             children.append(subprocess.Popen([nginx, "-c", str(config), "-p", prefix, "-g", "daemon off;"],
                                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
             wait_healthy(f"http://127.0.0.1:{port}", timeout=20)
-            yield f"http://127.0.0.1:{port}"
+            yield f"http://127.0.0.1:{port}", [child.pid for child in children[:processes]]
         finally:
             for child in reversed(children):
                 child.terminate()
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
     if not 1 <= args.processes <= 64:
         print("error: --processes must be between 1 and 64", file=sys.stderr)
         return 2
-    with serve(args.processes, args.port, args.backend_port) as url:
+    with serve(args.processes, args.port, args.backend_port) as (url, _):
         print(f"serving {args.processes} processes at {url} (Ctrl-C to stop)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             signal.sigwait({signal.SIGINT, signal.SIGTERM})

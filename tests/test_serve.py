@@ -22,7 +22,8 @@ def test_sessions_stick_to_one_process_and_spread_across_processes():
     import urllib.request
 
     port, first = free_port(), free_port()
-    with serve(2, port, first, script="bench/bare_app.py") as url:
+    with serve(2, port, first, script="bench/bare_app.py") as (url, pids):
+        assert len(pids) == 2
         upstreams = set()
         for i in range(12):
             cookie = f"stroute=student{i}"
