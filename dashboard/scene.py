@@ -44,7 +44,7 @@ def _is_number(value, low: float, high: float, whole: bool = False) -> bool:
             and low <= value <= high and (not whole or float(value).is_integer()))
 
 
-def refuse_junk(box, key: str, label: str, fits, default) -> None:
+def _refuse_unfit(box, key: str, label: str, fits, default) -> None:
     """A value held for a scene widget that it cannot show (NaN, inf, text, out of range) is refused."""
     refuse_held(key, label, lambda value: None if fits(value) else f"{value!r} cannot be used", default, box)
 
@@ -117,7 +117,7 @@ def shared_config() -> RunConfig:
 
 def formula_controls(box) -> None:
     """The text box for f(x, y); a refused formula shows why, with a caret under the column."""
-    refuse_junk(box, FORMULA_KEY, "f(x, y)", lambda v: isinstance(v, str), DEFAULT_FORMULA)
+    _refuse_unfit(box, FORMULA_KEY, "f(x, y)", lambda v: isinstance(v, str), DEFAULT_FORMULA)
     initial(FORMULA_KEY, DEFAULT_FORMULA)
     box.text_input("f(x, y) =", key=FORMULA_KEY, max_chars=MAX_LENGTH, on_change=_reset_start,
                    help="x, y, numbers, + - * / ** (or ^), pi, e and sin, cos, tan, exp, log, sqrt, abs, tanh, "
@@ -140,7 +140,7 @@ def shared_controls(container=None) -> RunConfig:
     """Draw the scene's widgets (in the sidebar by default) and return shared_config()."""
     box = container if container is not None else st.sidebar
     names = list(SURFACE_CHOICES)
-    refuse_junk(box, SURFACE_KEY, "surface", lambda v: v in SURFACE_CHOICES, DEFAULT_SURFACE)
+    _refuse_unfit(box, SURFACE_KEY, "surface", lambda v: v in SURFACE_CHOICES, DEFAULT_SURFACE)
     initial(SURFACE_KEY, DEFAULT_SURFACE, options=names)
     if st.session_state.get(SURFACE_KEY) not in SURFACE_CHOICES:
         st.session_state[SURFACE_KEY] = DEFAULT_SURFACE
@@ -155,7 +155,7 @@ def shared_controls(container=None) -> RunConfig:
     x, y = default_start(name)
     # Keep a start left from another surface (or set by a preset) inside this surface's domain.
     for key, value, low, high in ((START_X_KEY, x, x0, x1), (START_Y_KEY, y, y0, y1)):
-        refuse_junk(box, key, key.replace("scene.", "").replace("_", " "),
+        _refuse_unfit(box, key, key.replace("scene.", "").replace("_", " "),
                     lambda v: _is_number(v, -math.inf, math.inf), value)
         initial(key, float(value), low=float(low), high=float(high))
         st.session_state[key] = float(min(max(st.session_state[key], low), high))
@@ -163,10 +163,10 @@ def shared_controls(container=None) -> RunConfig:
     left.slider("start x", float(x0), float(x1), step=(x1 - x0) / START_GRID, key=START_X_KEY, format="%.3f",
                 help="or click the contour on the Trajectories page")
     right.slider("start y", float(y0), float(y1), step=(y1 - y0) / START_GRID, key=START_Y_KEY, format="%.3f")
-    refuse_junk(box, STEPS_KEY, "steps", lambda v: _is_number(v, 10, MAX_SCENE_STEPS, whole=True), DEFAULT_STEPS)
+    _refuse_unfit(box, STEPS_KEY, "steps", lambda v: _is_number(v, 10, MAX_SCENE_STEPS, whole=True), DEFAULT_STEPS)
     initial(STEPS_KEY, DEFAULT_STEPS, low=10, high=MAX_SCENE_STEPS)
     box.slider("steps", 10, MAX_SCENE_STEPS, step=10, key=STEPS_KEY, help="number of updates of every run")
-    refuse_junk(box, SEED_KEY, "seed", lambda v: _is_number(v, 0, 2**31 - 1, whole=True), 0)
+    _refuse_unfit(box, SEED_KEY, "seed", lambda v: _is_number(v, 0, 2**31 - 1, whole=True), 0)
     initial(SEED_KEY, 0, low=0, high=2**31 - 1)
     box.number_input("seed", 0, 2**31 - 1, step=1, key=SEED_KEY, help="fixes data, minibatches and noise")
     return shared_config()
