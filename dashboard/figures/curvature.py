@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
-from dashboard.figures.landscape import (CriticalMark, arrow_trace, contour_trace, critical_traces, head_row,
-                                         heads_trace, trail_trace)
+from dashboard.figures.landscape import (CriticalMark, arrow_trace, contour_trace, critical_traces,
+                                         equal_scale_axes, head_row, heads_trace, static_path_traces, trail_trace)
 from dashboard.figures.polyline import kept_rows
-from dashboard.figures.style import TEMPLATE, base_layout, colour
+from dashboard.figures.spec import FigureSpec
+from dashboard.figures.style import TEMPLATE, base_layout, colour, house_layout, spec_figure
 from dashboard.geometry import (CURVATURE_KINDS, condition_number, curvature_codes, eigen_axes, newton_step,
                                 quadratic_ellipse)
 from dashboard.summary import stability_bound
@@ -51,9 +51,9 @@ def _eigen_arrows(paths: list[PathView], row: int, size: float) -> dict:
     return arrow_trace(origins, vectors, 1.0, colours, "solid", 1.5, "eigenvectors")
 
 
-def curvature_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
+def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
                      critical: list[CriticalMark] = (), speed: str = "normal", present: bool = False,
-                     height: int = 720) -> go.Figure:
+                     height: int = 720) -> FigureSpec:
     """Left: paths with, at the current step, the local quadratic's level ellipse and eigenvector axes.
     Right: eigenvalues λmin (dashed) and λmax (solid) per step with each rule's stability line (dotted),
     and the condition number; one playback control moves all of it."""
@@ -61,19 +61,17 @@ def curvature_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_co
         raise ValueError("curvature_figure needs at least one path")
     n_rows = max(len(p.traj.loss) for p in paths)
     frames = frame_rows(n_rows)
-    fig = make_subplots(rows=2, cols=2, specs=[[{"rowspan": 2}, {}], [None, {}]], column_widths=[0.52, 0.48],
-                        horizontal_spacing=0.09, vertical_spacing=0.12,
-                        subplot_titles=("", "Hessian eigenvalues: λmax — λmin - -, stability limit ···",
-                                        "condition number |λ|max / |λ|min"))
+    spec = spec_figure(rows=2, cols=2, specs=[[{"rowspan": 2}, {}], [None, {}]], column_widths=[0.52, 0.48],
+                       horizontal_spacing=0.09, vertical_spacing=0.12,
+                       subplot_titles=["", "Hessian eigenvalues: λmax — λmin - -, stability limit ···",
+                                       "condition number |λ|max / |λ|min"])
     (x0, x1), (y0, y1) = domain
     size = 0.12 * max(x1 - x0, y1 - y0)
-    fig.add_trace(contour_trace(grid, log_contours), row=1, col=1)
+    spec.add(contour_trace(grid, log_contours))
     for path in paths:
-        fig.add_trace(go.Scatter(x=path.traj.xy[:, 0], y=path.traj.xy[:, 1], mode="lines", name=path.label,
-                                 legendgroup=path.label, line=dict(color=colour(path.slot), width=1.5),
-                                 opacity=0.35, hoverinfo="skip"), row=1, col=1)
+        spec.add(static_path_traces(path)[0])
     for trace in critical_traces(list(critical)):
-        fig.add_trace(trace, row=1, col=1)
+        spec.add(trace)
 
     kept = [kept_rows(p.traj.xy, max(x1 - x0, y1 - y0)) for p in paths]
 
@@ -82,10 +80,7 @@ def curvature_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_co
                 + [_eigen_arrows(paths, k, size), heads_trace(paths, k)])
 
     per_frame = [moving(int(k)) for k in frames]
-    first = len(fig.data)
-    for trace in per_frame[-1]:
-        fig.add_trace(trace, row=1, col=1)
-    animated = list(range(first, len(fig.data)))
+    animated = [spec.add(trace) for trace in per_frame[-1]]
 
     # Eigenvalue panel: static curves and stability lines drawn here, cursor via add_panel on λmax.
     steps = np.arange(n_rows)
@@ -93,18 +88,17 @@ def curvature_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_co
     for path in paths:
         c = colour(path.slot)
         eig = path.traj.eigvals
-        fig.add_trace(go.Scatter(x=steps, y=eig[:, 0], mode="lines", line=dict(color=c, width=2, dash="dash"),
-                                 legendgroup=path.label, showlegend=False,
-                                 hovertemplate=f"{path.label}<br>step %{{x}}<br>λmin %{{y:.4g}}<extra></extra>"),
-                      row=1, col=2)
+        spec.add(dict(type="scatter", x=steps, y=eig[:, 0], mode="lines", line=dict(color=c, width=2, dash="dash"),
+                      legendgroup=path.label, showlegend=False,
+                      hovertemplate=f"{path.label}<br>step %{{x}}<br>λmin %{{y:.4g}}<extra></extra>"), 1, 2)
         line = stability_line(path.traj)
         if line is not None:
             bounds.append(line)
-            fig.add_trace(go.Scatter(x=steps, y=line, mode="lines", line=dict(color=c, width=2, dash="dot"),
-                                     legendgroup=path.label, showlegend=False,
-                                     hovertemplate=f"{path.label}<br>step %{{x}}<br>stable while λmax < %{{y:.4g}}"
-                                                   "<extra></extra>"), row=1, col=2)
-    indices, traces = add_panel(fig, Panel("λmax", lambda t: t.eigvals[:, 1], log=False), paths, 1, 2, n_rows,
+            spec.add(dict(type="scatter", x=steps, y=line, mode="lines", line=dict(color=c, width=2, dash="dot"),
+                          legendgroup=path.label, showlegend=False,
+                          hovertemplate=f"{path.label}<br>step %{{x}}<br>stable while λmax < %{{y:.4g}}"
+                                        "<extra></extra>"), 1, 2)
+    indices, traces = add_panel(spec, Panel("λmax", lambda t: t.eigvals[:, 1], log=False), paths, 1, 2, n_rows,
                                 frames)
     animated += indices
     for i, frame_traces in enumerate(traces):
@@ -114,24 +108,27 @@ def curvature_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_co
     if every.size:
         lo, hi = float(min(every.min(), 0.0)), float(every.max())
         pad = 0.08 * (hi - lo if hi > lo else 1.0)
-        fig.update_yaxes(range=[lo - pad, hi + pad], row=1, col=2)
+        spec.axis("y", 1, 2)["range"] = [lo - pad, hi + pad]
         # The cursor line added by add_panel spans the λmax range only: stretch it to the whole axis.
-        fig.data[indices[0]].y = (lo - pad, hi + pad)
+        spec.data[indices[0]]["y"] = [lo - pad, hi + pad]
         for i in range(len(frames)):
             per_frame[i][-2]["y"] = [lo - pad, hi + pad]
-    indices, traces = add_panel(fig, Panel("κ", condition_numbers, log=True), paths, 2, 2, n_rows, frames)
+    indices, traces = add_panel(spec, Panel("κ", condition_numbers, log=True), paths, 2, 2, n_rows, frames)
     animated += indices
     for i, frame_traces in enumerate(traces):
         per_frame[i] += frame_traces
-    fig.update_xaxes(range=[x0, x1], constrain="domain", title_text="x", row=1, col=1)
-    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain", title_text="y",
-                     row=1, col=1)
-    fig.update_xaxes(title_text="step", row=2, col=2)
-    base_layout(fig, present=present, height=height)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), margin=dict(t=70, b=110),
-                      hovermode="closest")
-    add_playback(fig, frames, animated, per_frame, speed)
-    return fig
+    equal_scale_axes(spec, domain)
+    spec.axis("x", 2, 2)["title"] = dict(text="step")
+    spec.update_layout(**house_layout(present=present, height=height))
+    spec.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), margin=dict(t=70, b=110),
+                       hovermode="closest")
+    add_playback(spec, frames, animated, per_frame, speed)
+    return spec
+
+
+def curvature_figure(*args, **kwargs) -> go.Figure:
+    """curvature_spec(...) as a go.Figure."""
+    return curvature_spec(*args, **kwargs).figure()
 
 
 def curvature_map_figure(grid: SurfaceGrid, *, critical: list[CriticalMark] = (), log_contours: bool = False,

@@ -1,6 +1,6 @@
 """Per-step curves (loss, distance, gradient norm, loss change) and the playback controls they share.
 
-Figure helpers here add traces to a figure at a given subplot and return the indices of the traces that
+Figure helpers here add traces to a FigureSpec (dashboard/figures/spec.py) at a given subplot and return the indices of the traces that
 animate, so one playback control can move a path on a contour and a step cursor on every curve.
 """
 from __future__ import annotations
@@ -9,9 +9,9 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-import plotly.graph_objects as go
 
 from dashboard.engine import Trajectory
+from dashboard.figures.spec import FigureSpec
 from dashboard.figures.style import colour
 
 MAX_FRAMES = 61
@@ -80,24 +80,17 @@ def _colours(paths: list[PathView]) -> list[str]:
     return [colour(p.slot) for p in paths]
 
 
-def cursor_traces(k: int, ys: list[float], colours: list[str], cursor_y: list[float], xaxis: str, yaxis: str
-                  ) -> list[dict]:
-    """A vertical step line and one dot per path at step k (plain dicts: frames stay cheap to build)."""
+def cursor_traces(k: int, ys: list[float], colours: list[str], cursor_y: list[float]) -> list[dict]:
+    """A vertical step line and one dot per path at step k."""
     return [
-        dict(type="scatter", x=[k, k], y=cursor_y, mode="lines", xaxis=xaxis, yaxis=yaxis, showlegend=False,
+        dict(type="scatter", x=[k, k], y=cursor_y, mode="lines", showlegend=False,
              line=dict(color="#777777", width=1, dash="dot"), hoverinfo="skip"),
-        dict(type="scatter", x=[k] * len(ys), y=ys, mode="markers", xaxis=xaxis, yaxis=yaxis, showlegend=False,
+        dict(type="scatter", x=[k] * len(ys), y=ys, mode="markers", showlegend=False,
              hoverinfo="skip", marker=dict(color=colours, size=9, line=dict(color="white", width=1))),
     ]
 
 
-def axis_names(fig: go.Figure, row: int, col: int) -> tuple[str, str]:
-    """('x2', 'y2')-style names of a subplot's axes, as traces refer to them."""
-    ref = fig.get_subplot(row, col)
-    return ref.xaxis.plotly_name.replace("axis", ""), ref.yaxis.plotly_name.replace("axis", "")
-
-
-def add_panel(fig: go.Figure, panel: Panel, paths: list[PathView], row: int, col: int, n_rows: int,
+def add_panel(spec: FigureSpec, panel: Panel, paths: list[PathView], row: int, col: int, n_rows: int,
               frames: np.ndarray, dash: str = "solid") -> tuple[list[int], list[list[dict]]]:
     """Static curves of one panel plus its animated cursor (a dot per path and a vertical line).
 
@@ -109,31 +102,33 @@ def add_panel(fig: go.Figure, panel: Panel, paths: list[PathView], row: int, col
     steps = np.arange(n_rows)
     for path, values in zip(paths, all_values):
         shown = np.where(values > 0, values, np.nan) if use_log else values
-        fig.add_trace(go.Scatter(x=steps[:len(shown)], y=shown, mode="lines", name=path.label,
-                                 legendgroup=path.label, showlegend=False,
-                                 line=dict(color=colour(path.slot), width=2, dash=dash),
-                                 hovertemplate=f"{path.label}<br>step %{{x}}<br>{panel.title} %{{y:.4g}}<extra></extra>"),
-                      row=row, col=col)
+        spec.add(dict(type="scatter", x=steps[:len(shown)], y=shown, mode="lines", name=path.label,
+                      legendgroup=path.label, showlegend=False,
+                      line=dict(color=colour(path.slot), width=2, dash=dash),
+                      hovertemplate=f"{path.label}<br>step %{{x}}<br>{panel.title} %{{y:.4g}}<extra></extra>"),
+                 row, col)
     if use_log:
         y_range = log_axis_range(joined)
-        fig.update_yaxes(type="log", range=y_range, row=row, col=col)
+        spec.axis("y", row, col).update(type="log", range=y_range)
         cursor_y = [10 ** y_range[0], 10 ** y_range[1]]
     else:
         y_range = linear_axis_range(joined)
-        fig.update_yaxes(range=y_range, row=row, col=col)
+        spec.axis("y", row, col).update(range=y_range)
         cursor_y = y_range
-    fig.update_xaxes(range=[0, max(n_rows - 1, 1)], row=row, col=col)
-    xaxis, yaxis = axis_names(fig, row, col)
+    spec.axis("x", row, col).update(range=[0, max(n_rows - 1, 1)])
 
     def at(k):
         ys = [at_row(v, k) for v in all_values]
         return [y if (y > 0 or not use_log) and math.isfinite(y) else None for y in ys]
 
-    per_frame = [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y, xaxis, yaxis) for k in frames]
-    first_index = len(fig.data)
-    for trace in per_frame[-1]:
-        fig.add_trace(trace)
-    return list(range(first_index, len(fig.data))), per_frame
+    return _add_cursor(spec, row, col, [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y)
+                                        for k in frames])
+
+
+def _add_cursor(spec: FigureSpec, row: int, col: int, per_frame: list[list[dict]]
+                ) -> tuple[list[int], list[list[dict]]]:
+    """Add the last frame's cursor traces to a subplot; returns their indices and the frames' traces."""
+    return [spec.add(trace, row, col) for trace in per_frame[-1]], per_frame
 
 
 def loss_change(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +146,7 @@ def loss_change(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
     return np.where(moved, actual, np.nan), np.where(moved, predicted, np.nan)
 
 
-def add_loss_change_panel(fig: go.Figure, paths: list[PathView], row: int, col: int, n_rows: int,
+def add_loss_change_panel(spec: FigureSpec, paths: list[PathView], row: int, col: int, n_rows: int,
                           frames: np.ndarray) -> tuple[list[int], list[list[dict]]]:
     """Decrease of the loss per step, actual (solid) against first-order prediction (dashed), log scale.
 
@@ -164,36 +159,31 @@ def add_loss_change_panel(fig: go.Figure, paths: list[PathView], row: int, col: 
         decreases.append(-actual)
         rose = actual > 0
         colour_ = colour(path.slot)
-        fig.add_trace(go.Scatter(x=steps, y=np.where(-actual > 0, -actual, np.nan), mode="lines",
-                                 line=dict(color=colour_, width=2), showlegend=False, legendgroup=path.label,
-                                 hovertemplate=f"{path.label}<br>step %{{x}}<br>actual decrease %{{y:.3g}}<extra></extra>"),
-                      row=row, col=col)
-        fig.add_trace(go.Scatter(x=steps, y=np.where(-predicted > 0, -predicted, np.nan), mode="lines",
-                                 line=dict(color=colour_, width=2, dash="dash"), showlegend=False,
-                                 legendgroup=path.label,
-                                 hovertemplate=f"{path.label}<br>step %{{x}}<br>predicted −∇f·Δθ %{{y:.3g}}<extra></extra>"),
-                      row=row, col=col)
+        spec.add(dict(type="scatter", x=steps, y=np.where(-actual > 0, -actual, np.nan), mode="lines",
+                      line=dict(color=colour_, width=2), showlegend=False, legendgroup=path.label,
+                      hovertemplate=f"{path.label}<br>step %{{x}}<br>actual decrease %{{y:.3g}}<extra></extra>"),
+                 row, col)
+        spec.add(dict(type="scatter", x=steps, y=np.where(-predicted > 0, -predicted, np.nan), mode="lines",
+                      line=dict(color=colour_, width=2, dash="dash"), showlegend=False, legendgroup=path.label,
+                      hovertemplate=f"{path.label}<br>step %{{x}}<br>predicted −∇f·Δθ %{{y:.3g}}<extra></extra>"),
+                 row, col)
         if np.any(rose):
-            fig.add_trace(go.Scatter(x=steps[rose], y=actual[rose], mode="markers", showlegend=False,
-                                     marker=dict(color=colour_, symbol="x", size=8), legendgroup=path.label,
-                                     hovertemplate=f"{path.label}<br>step %{{x}}<br>loss rose by %{{y:.3g}}<extra></extra>"),
-                          row=row, col=col)
+            spec.add(dict(type="scatter", x=steps[rose], y=actual[rose], mode="markers", showlegend=False,
+                          marker=dict(color=colour_, symbol="x", size=8), legendgroup=path.label,
+                          hovertemplate=f"{path.label}<br>step %{{x}}<br>loss rose by %{{y:.3g}}<extra></extra>"),
+                     row, col)
     every = np.abs(np.concatenate(decreases)) if decreases else np.array([])
     y_range = log_axis_range(every) or [-1.0, 0.0]
-    fig.update_yaxes(type="log", range=y_range, row=row, col=col)
-    fig.update_xaxes(range=[0, max(n_rows - 1, 1)], row=row, col=col)
+    spec.axis("y", row, col).update(type="log", range=y_range)
+    spec.axis("x", row, col).update(range=[0, max(n_rows - 1, 1)])
     cursor_y = [10 ** y_range[0], 10 ** y_range[1]]
-    xaxis, yaxis = axis_names(fig, row, col)
 
     def at(k):
         ys = [abs(at_row(d, k)) for d in decreases]
         return [y if y > 0 and math.isfinite(y) else None for y in ys]
 
-    per_frame = [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y, xaxis, yaxis) for k in frames]
-    first_index = len(fig.data)
-    for trace in per_frame[-1]:
-        fig.add_trace(trace)
-    return list(range(first_index, len(fig.data))), per_frame
+    return _add_cursor(spec, row, col, [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y)
+                                        for k in frames])
 
 
 MOVING_KEYS = ("x", "y", "text")
@@ -211,44 +201,36 @@ def _moving_part(trace) -> dict:
     return moving
 
 
-def add_playback(fig: go.Figure, frames: np.ndarray, animated: list[int], frame_data: list[list],
-                 speed: str = "normal") -> go.Figure:
+def add_playback(spec: FigureSpec, frames: np.ndarray, animated: list[int], frame_data: list[list],
+                 speed: str = "normal") -> FigureSpec:
     """Attach frames (only the `animated` traces, no redraw) plus play/pause/resume buttons and a step slider.
 
     The figure opens on the last frame, so a still image shows each whole path; Play starts at step 0.
-    Frames carry only x, y, text and marker arrays and are not validated (read them through
-    fig.to_dict()["frames"]; the go.Frame objects' .data attribute is not available).
+    Frames carry only x, y, text and marker arrays.
     """
     if len(frame_data) != len(frames):
         raise ValueError("one list of traces per frame is needed")
     if speed not in SPEEDS_MS:
         raise ValueError(f"speed must be one of {', '.join(SPEEDS_MS)}, got {speed!r}")
     duration = SPEEDS_MS[speed]
-    # Frames are built unvalidated: their traces are plain dicts made here, and validating thousands of
-    # small traces would cost more than the rest of the page.
-    frame_data = [[_moving_part(trace) for trace in data] for data in frame_data]
-    # (assigned past the `frames` setter, which would validate every trace again).
-    fig._frame_objs = tuple(go.Frame(dict(name=str(int(k)), data=data, traces=animated), _validate=False)
-                            for k, data in zip(frames, frame_data))
+    spec.frames = [dict(name=str(int(k)), data=[_moving_part(trace) for trace in data], traces=animated)
+                   for k, data in zip(frames, frame_data)]
     play = {"frame": {"duration": duration, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
-    fig.update_layout(
+    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    spec.update_layout(
         updatemenus=[dict(
             type="buttons", direction="left", x=0.0, y=-0.07, xanchor="left", yanchor="top", showactive=False,
             pad=dict(r=6, t=0),
             buttons=[
                 dict(label="▶ Play", method="animate", args=[None, {**play, "fromcurrent": False}]),
-                dict(label="❚❚ Pause", method="animate",
-                     args=[[None], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-                                    "transition": {"duration": 0}}]),
+                dict(label="❚❚ Pause", method="animate", args=[[None], still]),
                 dict(label="⏯ Resume", method="animate", args=[None, {**play, "fromcurrent": True}]),
             ],
         )],
         sliders=[dict(
             active=len(frames) - 1, x=0.22, y=-0.07, len=0.78, xanchor="left", yanchor="top", pad=dict(t=0, b=0),
             currentvalue=dict(prefix="step ", visible=True, xanchor="right", font=dict(size=13)),
-            steps=[dict(label=str(int(k)), method="animate",
-                        args=[[str(int(k))], {"frame": {"duration": 0, "redraw": False}, "mode": "immediate",
-                                              "transition": {"duration": 0}}]) for k in frames],
+            steps=[dict(label=str(int(k)), method="animate", args=[[str(int(k))], still]) for k in frames],
         )],
     )
-    return fig
+    return spec

@@ -9,13 +9,13 @@ from typing import NamedTuple
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import (Panel, PathView, add_loss_change_panel, add_panel, add_playback, at_row,
                                       frame_rows)
 from dashboard.figures.polyline import kept_rows
-from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, colour
+from dashboard.figures.spec import FigureSpec
+from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, colour, house_layout, spec_figure
 from dashboard.summary import distance_to_nearest
 
 CONTOUR_SCALE = [[0.0, "#ffffff"], [0.35, "#e3e8ee"], [1.0, "#8d99a6"]]
@@ -50,10 +50,10 @@ def compact(values: np.ndarray) -> np.ndarray:
     return values.astype(np.float32) if finite.size == 0 or float(np.max(finite)) < 1e37 else values
 
 
-def contour_trace(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28) -> go.Contour:
+def contour_trace(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28) -> dict:
     label = "log(1 + f − f_min)" if log_scale else "f"
-    return go.Contour(
-        x=compact(grid.x), y=compact(grid.y), z=compact(contour_values(grid, log_scale)), ncontours=ncontours,
+    return dict(
+        type="contour", x=compact(grid.x), y=compact(grid.y), z=compact(contour_values(grid, log_scale)), ncontours=ncontours,
         colorscale=CONTOUR_SCALE,
         showscale=False, line=dict(width=0.7, color="#6b7785"), contours=dict(coloring="fill"),
         hovertemplate=f"x %{{x:.3f}}<br>y %{{y:.3f}}<br>{label} %{{z:.4g}}<extra></extra>",
@@ -83,28 +83,28 @@ def not_finite_cells(grid: SurfaceGrid) -> tuple[list, list]:
     return xs, ys
 
 
-def not_finite_trace(grid: SurfaceGrid) -> go.Scatter | None:
+def not_finite_trace(grid: SurfaceGrid) -> dict | None:
     """Grey hatching over the cells where f is not finite (a formula such as log(x) + y² left of x = 0),
     with its own legend entry; None when f is finite everywhere on the grid."""
     xs, ys = not_finite_cells(grid)
     if not xs:
         return None
-    return go.Scatter(x=xs, y=ys, mode="lines", fill="toself", name=NOT_FINITE_NAME, showlegend=True,
-                      line=dict(width=0, color=NOT_FINITE_COLOUR), fillcolor="rgba(200,200,200,0.45)",
-                      fillpattern=dict(shape="/", fgcolor=NOT_FINITE_COLOUR, bgcolor="rgba(220,220,220,0.55)",
-                                       size=8, solidity=0.25),
-                      hoverinfo="skip")
+    return dict(type="scatter", x=xs, y=ys, mode="lines", fill="toself", name=NOT_FINITE_NAME, showlegend=True,
+                line=dict(width=0, color=NOT_FINITE_COLOUR), fillcolor="rgba(200,200,200,0.45)",
+                fillpattern=dict(shape="/", fgcolor=NOT_FINITE_COLOUR, bgcolor="rgba(220,220,220,0.55)",
+                                 size=8, solidity=0.25),
+                hoverinfo="skip")
 
 
-def critical_traces(points: list[CriticalMark]) -> list[go.Scatter]:
+def critical_traces(points: list[CriticalMark]) -> list[dict]:
     """One marker trace per kind (star minimum, x saddle, triangle maximum), in black with a white rim."""
     traces = []
     for kind in sorted({p.kind for p in points}):
         chosen = [p for p in points if p.kind == kind]
         text = [kind if p.eigvals is None else f"{kind}<br>λ = {p.eigvals[0]:.3g}, {p.eigvals[1]:.3g}"
                 for p in chosen]
-        traces.append(go.Scatter(
-            x=[p.xy[0] for p in chosen], y=[p.xy[1] for p in chosen], mode="markers", name=kind,
+        traces.append(dict(
+            type="scatter", x=[p.xy[0] for p in chosen], y=[p.xy[1] for p in chosen], mode="markers", name=kind,
             marker=dict(symbol=CRITICAL_MARKERS.get(kind, "circle-open"), size=15, color="#111111",
                         line=dict(color="white", width=1.5)),
             text=text, hovertemplate="%{text}<br>(%{x:.4g}, %{y:.4g})<extra></extra>", legendgroup="critical",
@@ -113,7 +113,7 @@ def critical_traces(points: list[CriticalMark]) -> list[go.Scatter]:
     return traces
 
 
-def click_grid_trace(domain, n: int = CLICK_GRID) -> go.Scatter:
+def click_grid_trace(domain, n: int = CLICK_GRID) -> dict:
     """An invisible grid of points: plotly reports clicks on points, never on contour traces.
 
     Plotly finds the point under the pointer from the data, not from drawn markers, so only one marker is
@@ -121,11 +121,11 @@ def click_grid_trace(domain, n: int = CLICK_GRID) -> go.Scatter:
     """
     (x0, x1), (y0, y1) = domain
     xs, ys = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    return go.Scatter(x=xs.ravel(), y=ys.ravel(), mode="markers", name=CLICK_TRACE_NAME, showlegend=False,
-                      marker=dict(size=14, color="rgba(0,0,0,0)", maxdisplayed=1),
-                      selected=dict(marker=dict(color="rgba(0,0,0,0)")),
-                      unselected=dict(marker=dict(color="rgba(0,0,0,0)", opacity=0)),
-                      hovertemplate="click: start at (%{x:.2f}, %{y:.2f})<extra></extra>")
+    return dict(type="scatter", x=xs.ravel(), y=ys.ravel(), mode="markers", name=CLICK_TRACE_NAME,
+                showlegend=False, marker=dict(size=14, color="rgba(0,0,0,0)", maxdisplayed=1),
+                selected=dict(marker=dict(color="rgba(0,0,0,0)")),
+                unselected=dict(marker=dict(color="rgba(0,0,0,0)", opacity=0)),
+                hovertemplate="click: start at (%{x:.2f}, %{y:.2f})<extra></extra>")
 
 
 def nice_scale(value: float) -> float:
@@ -253,9 +253,28 @@ def path_frame(paths: list[PathView], row: int, scale: float, arrows: bool, kept
     return traces + (step_arrows(paths, row, scale) if arrows else [])
 
 
-def trajectories_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
+def static_path_traces(path: PathView) -> list[dict]:
+    """The whole path, faint (the animated trail covers it as it grows), and an open circle at its start."""
+    xy = path.traj.xy
+    return [
+        dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines", name=path.label, legendgroup=path.label,
+             line=dict(color=colour(path.slot), width=1.5), opacity=0.35, hoverinfo="skip", showlegend=True),
+        dict(type="scatter", x=[xy[0, 0]], y=[xy[0, 1]], mode="markers", legendgroup=path.label, showlegend=False,
+             hoverinfo="skip", marker=dict(symbol="circle-open", size=11, color=colour(path.slot), line=dict(width=2))),
+    ]
+
+
+def equal_scale_axes(spec: FigureSpec, domain, row: int = 1, col: int = 1) -> None:
+    """The contour's axes over the domain with one unit as long on x as on y."""
+    (x0, x1), (y0, y1) = domain
+    spec.axis("x", row, col).update(range=[x0, x1], constrain="domain", title=dict(text="x"))
+    spec.axis("y", row, col).update(range=[y0, y1], scaleanchor=spec.axes(row, col)[0], scaleratio=1,
+                                    constrain="domain", title=dict(text="y"))
+
+
+def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
                         critical: list[CriticalMark] = (), minima=(), arrows: bool = True, speed: str = "normal",
-                        click_to_start: bool = True, present: bool = False, height: int = 780) -> go.Figure:
+                        click_to_start: bool = True, present: bool = False, height: int = 780) -> FigureSpec:
     """Contour with paths (left) and loss, distance to the nearest minimum, ‖∇f‖ and loss change (right),
     all driven by one playback control: the paths grow on the contour while a cursor moves on each curve."""
     if not paths:
@@ -265,67 +284,61 @@ def trajectories_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log
     minima = np.asarray(minima, float).reshape(-1, 2)
     distance_title = "distance to nearest minimum" if len(minima) else "distance to nearest critical point"
     targets = minima if len(minima) else np.asarray([m.xy for m in critical], float).reshape(-1, 2)
-    fig = make_subplots(
+    spec = spec_figure(
         rows=4, cols=2, specs=[[{"rowspan": 4}, {}], [None, {}], [None, {}], [None, {}]],
         column_widths=[0.56, 0.44], horizontal_spacing=0.09, vertical_spacing=0.09,
-        subplot_titles=("", "loss f", distance_title, "gradient norm ‖∇f‖",
-                        "decrease per step: actual — vs first-order −∇f·Δθ - -"),
+        subplot_titles=["", "loss f", distance_title, "gradient norm ‖∇f‖",
+                        "decrease per step: actual — vs first-order −∇f·Δθ - -"],
     )
     (x0, x1), (y0, y1) = domain
     span = max(x1 - x0, y1 - y0)
-    fig.add_trace(contour_trace(grid, log_contours), row=1, col=1)
+    spec.add(contour_trace(grid, log_contours))
     if click_to_start:
-        fig.add_trace(click_grid_trace(domain), row=1, col=1)
-        assert len(fig.data) - 1 == CLICK_TRACE_INDEX
+        assert spec.add(click_grid_trace(domain)) == CLICK_TRACE_INDEX
     shading = not_finite_trace(grid)  # drawn after the click grid, which keeps its index; it takes no clicks
     if shading is not None:
-        fig.add_trace(shading, row=1, col=1)
-    for path in paths:  # the whole path, faint and static; the animated trail covers it as it grows
-        fig.add_trace(go.Scatter(x=path.traj.xy[:, 0], y=path.traj.xy[:, 1], mode="lines", name=path.label,
-                                 legendgroup=path.label, line=dict(color=colour(path.slot), width=1.5),
-                                 opacity=0.35, hoverinfo="skip", showlegend=True), row=1, col=1)
-        fig.add_trace(go.Scatter(x=[path.traj.xy[0, 0]], y=[path.traj.xy[0, 1]], mode="markers",
-                                 legendgroup=path.label, showlegend=False, hoverinfo="skip",
-                                 marker=dict(symbol="circle-open", size=11, color=colour(path.slot),
-                                             line=dict(width=2))), row=1, col=1)
+        spec.add(shading)
+    for path in paths:
+        for trace in static_path_traces(path):
+            spec.add(trace)
     for trace in critical_traces(list(critical)):
-        fig.add_trace(trace, row=1, col=1)
+        spec.add(trace)
     scale = arrow_scale(paths, span)
     kept = [kept_rows(p.traj.xy, span) for p in paths]
     per_frame = [path_frame(paths, int(k), scale, arrows, kept) for k in frames]
-    first = len(fig.data)
-    for trace in per_frame[-1]:
-        fig.add_trace(trace, row=1, col=1)
-    animated = list(range(first, len(fig.data)))
+    animated = [spec.add(trace) for trace in per_frame[-1]]
     panels = [
         (Panel("loss", lambda t: t.loss, log=True), 1),
         (Panel("distance", lambda t: distance_to_nearest(t.xy, targets), log=True), 2),
         (Panel("‖∇f‖", lambda t: t.grad_norm, log=True), 3),
     ]
     for panel, row in panels:
-        indices, traces = add_panel(fig, panel, paths, row, 2, n_rows, frames)
+        indices, traces = add_panel(spec, panel, paths, row, 2, n_rows, frames)
         animated += indices
         for i, frame_traces in enumerate(traces):
             per_frame[i] += frame_traces
-    indices, traces = add_loss_change_panel(fig, paths, 4, 2, n_rows, frames)
+    indices, traces = add_loss_change_panel(spec, paths, 4, 2, n_rows, frames)
     animated += indices
     for i, frame_traces in enumerate(traces):
         per_frame[i] += frame_traces
-    fig.update_xaxes(range=[x0, x1], constrain="domain", title_text="x", row=1, col=1)
-    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain", title_text="y",
-                     row=1, col=1)
-    fig.update_xaxes(title_text="step", row=4, col=2)
-    base_layout(fig, present=present, height=height)
+    equal_scale_axes(spec, domain)
+    spec.axis("x", 4, 2)["title"] = dict(text="step")
+    spec.update_layout(**house_layout(present=present, height=height))
     note = "arrows: ··· −η∇f   −·− velocity −ηv   ━ update Δθ" + (f"   (drawn ×{scale:g})" if scale != 1 else "")
-    fig.add_annotation(text=note, xref="paper", yref="paper", x=0.0, y=1.0, yanchor="bottom", showarrow=False,
-                       font=dict(size=12, color="#444444"))
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), clickmode="event+select",
-                      dragmode="pan", hovermode="closest",
-                      # Margins fixed and large enough for the legend, buttons and step slider: letting plotly
-                      # grow them to fit (autoexpand) draws the whole figure twice on every update.
-                      margin=dict(t=70, b=165 if present else 135, l=70 if present else 60, autoexpand=False))
-    add_playback(fig, frames, animated, per_frame, speed)
-    return fig
+    spec.annotate(text=note, xref="paper", yref="paper", x=0.0, y=1.0, yanchor="bottom", showarrow=False,
+                  font=dict(size=12, color="#444444"))
+    spec.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), clickmode="event+select",
+                       dragmode="pan", hovermode="closest",
+                       # Margins fixed and large enough for the legend, buttons and step slider: letting plotly
+                       # grow them to fit (autoexpand) draws the whole figure twice on every update.
+                       margin=dict(t=70, b=165 if present else 135, l=70 if present else 60, autoexpand=False))
+    add_playback(spec, frames, animated, per_frame, speed)
+    return spec
+
+
+def trajectories_figure(*args, **kwargs) -> go.Figure:
+    """trajectories_spec(...) as a go.Figure."""
+    return trajectories_spec(*args, **kwargs).figure()
 
 
 def surface_3d_figure(paths: list[PathView], grid: SurfaceGrid, *, log_scale: bool = False,

@@ -12,9 +12,11 @@ from plotly.subplots import make_subplots
 
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
-from dashboard.figures.landscape import CriticalMark, contour_trace, critical_traces, path_frame
+from dashboard.figures.landscape import (CriticalMark, contour_trace, critical_traces, equal_scale_axes, path_frame,
+                                         static_path_traces)
 from dashboard.figures.polyline import kept_rows
-from dashboard.figures.style import base_layout, colour
+from dashboard.figures.spec import FigureSpec
+from dashboard.figures.style import base_layout, colour, house_layout, spec_figure
 
 WARMUP_FILL = "rgba(230, 159, 0, 0.12)"  # the palette's orange, faint: the warmup span behind the curves
 
@@ -75,9 +77,9 @@ def schedule_figure(curves: list[ScheduleCurve], *, log_y: bool = False, present
     return fig
 
 
-def schedule_comparison_figure(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
+def schedule_comparison_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
                                critical: list[CriticalMark] = (), speed: str = "normal", present: bool = False,
-                               height: int = 640) -> go.Figure:
+                               height: int = 640) -> FigureSpec:
     """Paths on the contour (left), loss and lr per step (right), one playback control for all three.
 
     Used both to compare schedules and to show a run failing without warmup beside the one rescued by it.
@@ -86,36 +88,35 @@ def schedule_comparison_figure(paths: list[PathView], grid: SurfaceGrid, domain,
         raise ValueError("schedule_comparison_figure needs at least one path")
     n_rows = max(len(p.traj.loss) for p in paths)
     frames = frame_rows(n_rows)
-    fig = make_subplots(rows=2, cols=2, specs=[[{"rowspan": 2}, {}], [None, {}]], column_widths=[0.52, 0.48],
-                        horizontal_spacing=0.09, vertical_spacing=0.12,
-                        subplot_titles=("", "loss f (log)", "learning rate η_t"))
+    spec = spec_figure(rows=2, cols=2, specs=[[{"rowspan": 2}, {}], [None, {}]], column_widths=[0.52, 0.48],
+                       horizontal_spacing=0.09, vertical_spacing=0.12,
+                       subplot_titles=["", "loss f (log)", "learning rate η_t"])
     (x0, x1), (y0, y1) = domain
-    fig.add_trace(contour_trace(grid, log_contours), row=1, col=1)
+    spec.add(contour_trace(grid, log_contours))
     for path in paths:
-        fig.add_trace(go.Scatter(x=path.traj.xy[:, 0], y=path.traj.xy[:, 1], mode="lines", name=path.label,
-                                 legendgroup=path.label, line=dict(color=colour(path.slot), width=1.5),
-                                 opacity=0.35, hoverinfo="skip"), row=1, col=1)
+        spec.add(static_path_traces(path)[0])
     for trace in critical_traces(list(critical)):
-        fig.add_trace(trace, row=1, col=1)
+        spec.add(trace)
     kept = [kept_rows(p.traj.xy, max(x1 - x0, y1 - y0)) for p in paths]
     per_frame = [path_frame(paths, int(k), 1.0, False, kept) for k in frames]
-    first = len(fig.data)
-    for trace in per_frame[-1]:
-        fig.add_trace(trace, row=1, col=1)
-    animated = list(range(first, len(fig.data)))
+    animated = [spec.add(trace) for trace in per_frame[-1]]
     # lr of the last row is that of an update never taken: drop it so the curve ends where the path does.
     panels = ((Panel("loss", lambda t: t.loss, log=True), 1),
               (Panel("η", lambda t: np.append(t.lr[:-1], np.nan), log=False), 2))
     for panel, row in panels:
-        indices, traces = add_panel(fig, panel, paths, row, 2, n_rows, frames)
+        indices, traces = add_panel(spec, panel, paths, row, 2, n_rows, frames)
         animated += indices
         for i, frame_traces in enumerate(traces):
             per_frame[i] += frame_traces
-    fig.update_xaxes(range=[x0, x1], constrain="domain", title_text="x", row=1, col=1)
-    fig.update_yaxes(range=[y0, y1], scaleanchor="x", scaleratio=1, constrain="domain", title_text="y", row=1, col=1)
-    fig.update_xaxes(title_text="step", row=2, col=2)
-    base_layout(fig, present=present, height=height)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), margin=dict(t=70, b=110),
-                      hovermode="closest", dragmode="pan")
-    add_playback(fig, frames, animated, per_frame, speed)
-    return fig
+    equal_scale_axes(spec, domain)
+    spec.axis("x", 2, 2)["title"] = dict(text="step")
+    spec.update_layout(**house_layout(present=present, height=height))
+    spec.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04, x=0.0), margin=dict(t=70, b=110),
+                       hovermode="closest", dragmode="pan")
+    add_playback(spec, frames, animated, per_frame, speed)
+    return spec
+
+
+def schedule_comparison_figure(*args, **kwargs) -> go.Figure:
+    """schedule_comparison_spec(...) as a go.Figure."""
+    return schedule_comparison_spec(*args, **kwargs).figure()

@@ -31,7 +31,7 @@ class Run(NamedTuple):
 def _contour(fig, grid, domain, row, col, log_contours, critical):
     fig.add_trace(contour_trace(grid, log_contours), row=row, col=col)
     for trace in critical_traces(list(critical)):
-        fig.add_trace(trace.update(showlegend=False), row=row, col=col)
+        fig.add_trace({**trace, "showlegend": False}, row=row, col=col)
     (x0, x1), (y0, y1) = domain
     fig.update_xaxes(range=[x0, x1], constrain="domain", title_text="x", row=row, col=col)
     anchor = fig.get_subplot(row, col).xaxis.plotly_name.replace("axis", "")

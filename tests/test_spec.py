@@ -1,0 +1,115 @@
+"""Figures built as plain dicts (dashboard/figures/spec.py) are the figures plotly.py would have built."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from _plotly_utils.utils import to_typed_array_spec
+from plotly.subplots import make_subplots
+
+from dashboard import engine, show
+from dashboard.figures.curves import PathView
+from dashboard.figures.landscape import trajectories_figure, trajectories_spec
+from dashboard.figures.spec import FigureSpec, json_ready, merge, typed_array
+
+ARRAYS = [
+    np.linspace(-1, 1, 7), np.linspace(-1, 1, 7).astype(np.float32), np.arange(5), np.arange(5) * 1000,
+    np.arange(5) * 100_000, np.arange(5) * 10**12, np.arange(4, dtype=np.uint64) * 300, np.arange(4, dtype=np.int32),
+    np.array([np.nan, 1.0, np.inf]), np.arange(12.0).reshape(3, 4), np.arange(12.0).reshape(3, 4).T,
+]
+
+
+@pytest.mark.parametrize("values", ARRAYS, ids=lambda a: f"{a.dtype}{a.shape}")
+def test_typed_arrays_are_plotlys(values):
+    """Same dtype narrowing, bytes and shape as plotly's own to_typed_array_spec (read back, equal values)."""
+    ours, theirs = typed_array(values), to_typed_array_spec(values)
+    if isinstance(theirs, np.ndarray):  # plotly leaves some arrays (int64 beyond int32) as arrays
+        assert ours == theirs.tolist()
+    else:
+        assert ours == theirs
+
+
+def test_an_empty_array_is_an_empty_list():
+    assert typed_array(np.array([])) == []
+
+
+def test_json_ready_copies_and_converts_like_to_dict():
+    fig = go.Figure([go.Scatter(x=np.arange(3.0), y=[1, None, 3], marker=dict(size=np.arange(3)))],
+                    layout=dict(xaxis=dict(range=np.array([0.0, 2.0]))))
+    raw = {"data": [t._props for t in fig.data], "layout": fig._layout}
+    ready = json_ready(raw)
+    expected = fig.to_dict()
+    assert ready["data"] == expected["data"]
+    assert ready["layout"]["xaxis"]["range"] == [0.0, 2.0]  # "range" is never a typed array, as in plotly
+    ready["data"][0]["y"][0] = 99
+    assert fig.data[0].y[0] == 1  # a copy, not a view
+
+
+def test_merge_updates_nested_dicts_in_place():
+    target = {"a": {"b": 1, "c": 2}, "d": 3}
+    assert merge(target, {"a": {"b": 5}, "e": 6}) is target
+    assert target == {"a": {"b": 5, "c": 2}, "d": 3, "e": 6}
+
+
+ARRANGEMENT = dict(rows=4, cols=2, specs=[[{"rowspan": 4}, {}], [None, {}], [None, {}], [None, {}]],
+                   column_widths=[0.56, 0.44], horizontal_spacing=0.09, vertical_spacing=0.09,
+                   subplot_titles=["", "a", "b", "c", "d"])
+
+
+def test_subplot_layout_and_axes_are_make_subplots():
+    spec = FigureSpec("plotly_white", **ARRANGEMENT)
+    reference = make_subplots(**ARRANGEMENT)
+    layout = dict(spec.layout)
+    assert layout.pop("template") == pio.templates["plotly_white"].to_plotly_json()
+    expected = reference.layout.to_plotly_json()
+    expected.pop("template", None)  # make_subplots applies whatever default template is set
+    assert layout == expected
+    for row, col in [(1, 1), (1, 2), (2, 2), (3, 2), (4, 2)]:
+        ref = reference.get_subplot(row, col)
+        assert spec.axes(row, col) == (ref.xaxis.plotly_name.replace("axis", ""),
+                                       ref.yaxis.plotly_name.replace("axis", ""))
+    with pytest.raises(ValueError, match="no subplot at row 2, column 1"):
+        spec.axes(2, 1)
+
+
+def test_a_spec_is_not_changed_by_the_next_one():
+    """The cached make_subplots layout is copied: one figure's axis settings do not leak into the next."""
+    first = FigureSpec("plotly_white", **ARRANGEMENT)
+    first.axis("y", 2, 2)["type"] = "log"
+    second = FigureSpec("plotly_white", **ARRANGEMENT)
+    assert "type" not in second.axis("y", 2, 2)
+
+
+def test_add_puts_a_trace_on_its_subplot():
+    spec = FigureSpec("plotly_white", **ARRANGEMENT)
+    index = spec.add(dict(type="scatter", x=[0, 1], y=[1, 2]), 3, 2)
+    assert index == 0 and spec.data[0]["xaxis"] == "x4" and spec.data[0]["yaxis"] == "y4"
+
+
+@pytest.fixture(scope="module")
+def paths():
+    base = engine.RunConfig(surface="quadratic", steps=150, start=(-1.5, 1.0))
+    return [PathView("1 GD", 0, engine.simulate(base.with_(optimizer_params=(("lr", 0.05),)))),
+            PathView("2 heavy ball", 1, engine.simulate(base.with_(optimizer_params=(("lr", 0.05), ("momentum", 0.8)))))]
+
+
+def test_the_spec_sends_what_its_figure_sends(paths):
+    """What the browser gets from a FigureSpec is what it would get from the go.Figure made of it."""
+    grid = engine.surface_grid("quadratic", (), 0, resolution=31)
+    spec = trajectories_spec(paths, grid, ((-2, 2), (-2, 2)))
+    figure = trajectories_figure(paths, grid, ((-2, 2), (-2, 2)))
+    assert json.loads(pio.to_json(spec.to_dict())) == json.loads(pio.to_json(go.Figure.to_dict(figure)))
+
+
+@pytest.mark.parametrize("index", [0, 7, -1])
+def test_a_spec_shows_a_frame_as_the_figure_does(paths, index):
+    grid = engine.surface_grid("quadratic", (), 0, resolution=31)
+    spec = trajectories_spec(paths, grid, ((-2, 2), (-2, 2)))
+    figure = trajectories_figure(paths, grid, ((-2, 2), (-2, 2)))
+    index = index % len(spec.frames)
+    shown, expected = spec.show_frame(index).to_dict(), show.at_frame(figure, index).to_dict()
+    assert json.loads(pio.to_json(shown)) == json.loads(pio.to_json(expected))
+    assert shown["layout"]["sliders"][0]["active"] == index
