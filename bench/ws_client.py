@@ -24,7 +24,7 @@ class StreamlitSession:
         self.query_string = query_string
         self.widgets: dict[str, object] = {}  # widget id -> element proto (slider, selectbox ...)
         self.exceptions: list[str] = []
-        self.chart_specs: list[str] = []  # plotly specs drawn by the latest rerun
+        self.chart_specs: list[str] = []  # chart data drawn by the latest rerun
 
     def close(self) -> None:
         self._connection.__exit__(None, None, None)
@@ -58,6 +58,8 @@ class StreamlitSession:
             return
         element = delta.new_element
         which = element.WhichOneof("type")
+        if which == "bidi_component":  # dashboard/live_chart.py: the figure JSON inside the component's data
+            self.chart_specs.append(element.bidi_component.json)
         if which == "plotly_chart":
             self.chart_specs.append(element.plotly_chart.spec)
         if which == "exception":

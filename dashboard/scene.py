@@ -84,16 +84,12 @@ def set_start(x: float, y: float) -> None:
     st.session_state[START_Y_KEY] = float(min(max(y, y0), y1))
 
 
-def start_from_click(chart_key: str, trace_index: int) -> None:
-    """on_select callback of a contour chart: a click on its invisible grid (trace `trace_index`) moves the
-    start point there. A module function, not one defined in a page script: a callback's globals would
-    keep the whole last run of that page (figure, trajectories) alive for as long as the session lasts."""
-    event = st.session_state.get(chart_key) or {}
-    points = (event.get("selection") or {}).get("points") or []
-    for point in reversed(points):
-        if point.get("curve_number") == trace_index and "x" in point and "y" in point:
-            set_start(float(point["x"]), float(point["y"]))
-            return
+def start_from_click(trace_index: int, point: dict | None) -> None:
+    """on_click callback of a contour chart (dashboard.live_chart): a click on its invisible grid (trace
+    `trace_index`) moves the start point there. A module function, not one defined in a page script: a
+    callback's globals would keep the whole last run of that page (figure, trajectories) alive."""
+    if point and point.get("curve") == trace_index and "x" in point and "y" in point:
+        set_start(float(point["x"]), float(point["y"]))
 
 
 def _reset_start() -> None:

@@ -11,6 +11,8 @@ import streamlit as st
 
 from dashboard.controls import initial
 from dashboard.export import SLIDE_HEIGHT, SLIDE_WIDTH
+from dashboard.figures.spec import FigureSpec
+from dashboard.live_chart import live_chart
 from dashboard.present import presenting, projector_style
 
 # The toolbar's camera button saves a 16:9 slide at full HD instead of the chart's on-screen size.
@@ -21,26 +23,34 @@ TOOLBAR = {
 }
 
 
-def chart(fig: go.Figure, key: str, export: str | None = None, **plotly_chart_kwargs):
-    """st.plotly_chart with the house toolbar; returns what st.plotly_chart returns (selection events).
+def chart(fig: go.Figure | FigureSpec, key: str, export: str | None = None, on_click=None,
+          config: dict | None = None):
+    """Draw a figure with the house toolbar, in place of the one drawn under `key` before (live_chart);
+    on_click(point) gets a click's {"curve", "x", "y"}.
 
-    In presentation mode the figure is restyled for a projector first (in place: see dashboard/present.py).
+    A FigureSpec goes to the browser as it is; it becomes a go.Figure only where one is needed: to restyle
+    it for a projector in presentation mode (in place: see dashboard/present.py) or to export it.
     """
     if presenting():
-        projector_style(fig)
-    config = {**TOOLBAR, **plotly_chart_kwargs.pop("config", {})}
-    event = st.plotly_chart(fig, key=key, config=config, **plotly_chart_kwargs)
+        fig = projector_style(as_figure(fig))
+    spec = fig.to_dict()
+    live_chart(spec, key=key, config={**TOOLBAR, **(config or {})}, on_click=on_click)
     if export:  # a file stem: PNG, SVG and PDF download buttons under the chart
         export_buttons(fig, export, key)
-    return event
+
+
+def as_figure(fig: go.Figure | FigureSpec) -> go.Figure:
+    return fig.figure() if isinstance(fig, FigureSpec) else fig
 
 
 # The clicker's keys need buttons of their own (one shortcut per button); they are hidden, the arrows shown.
 HIDDEN_KEYS_STYLE = "<style>[class*='st-key-clicker-'] {display: none !important;}</style>"
 
 
-def frame_steps(fig: go.Figure) -> list[int]:
+def frame_steps(fig: go.Figure | FigureSpec) -> list[int]:
     """The step each animation frame shows (frames are named by their step)."""
+    if isinstance(fig, FigureSpec):
+        return [int(frame["name"]) for frame in fig.frames]
     return [int(frame.name) for frame in fig.frames]
 
 
@@ -53,8 +63,10 @@ def frame_index(steps: list[int], cursor: int) -> int:
     return max(i for i, step in enumerate(steps) if step <= cursor) if cursor >= steps[0] else 0
 
 
-def at_frame(fig: go.Figure, index: int) -> go.Figure:
+def at_frame(fig: go.Figure | FigureSpec, index: int) -> go.Figure | FigureSpec:
     """Show frame `index` (its animated traces' data and the playback slider's position); in place."""
+    if isinstance(fig, FigureSpec):
+        return fig.show_frame(index)
     frame = fig.frames[index].to_plotly_json()
     for trace_index, data in zip(frame["traces"], frame["data"]):
         fig.data[trace_index].update(data)
@@ -68,7 +80,7 @@ def _move(key: str, steps: list[int], delta: int) -> None:
     st.session_state[key] = -1 if index == len(steps) - 1 else steps[index]
 
 
-def stepper(fig: go.Figure, key: str, container=st) -> int:
+def stepper(fig: go.Figure | FigureSpec, key: str, container=st) -> int:
     """Put an animated figure at its step cursor and draw the stepping buttons; returns the step shown.
 
     The cursor (session state `key`, -1 for the end) is a step number, so it stays put when the number of
@@ -94,7 +106,7 @@ def stepper(fig: go.Figure, key: str, container=st) -> int:
     return steps[index]
 
 
-def export_buttons(fig: go.Figure, stem: str, key: str) -> None:
+def export_buttons(fig: go.Figure | FigureSpec, stem: str, key: str) -> None:
     """A popover with PNG, SVG and PDF of the figure at slide size (1920x1080): a format's button renders it
     with kaleido and a download button for those bytes appears in the same run.
 
@@ -109,7 +121,7 @@ def export_buttons(fig: go.Figure, stem: str, key: str) -> None:
         for fmt in FORMATS:
             if st.button(f"Render {fmt.upper()}", key=f"{key}.render.{fmt}", width="stretch"):
                 with st.spinner(f"rendering {fmt.upper()}"):
-                    data = figure_bytes(fig, fmt)
+                    data = figure_bytes(as_figure(fig), fmt)
                 st.download_button(f"Download {fmt.upper()}", data=data, file_name=f"{stem}.{fmt}",
                                    mime=MIME[fmt], key=f"{key}.export.{fmt}", on_click="ignore",
                                    width="stretch", icon=":material/download:")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboard import cached, show
 from dashboard.controls import initial, optimizer_controls
-from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure
+from dashboard.figures.curvature import curvature_map_figure, curvature_spec, newton_figure
 from dashboard.figures.curves import SPEEDS_MS, PathView
 from dashboard.figures.style import colour
 from dashboard.geometry import condition_number, curvature_kind
@@ -59,8 +59,8 @@ except ValueError as error:
     st.stop()
 
 if paths:
-    figure = curvature_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
-                              speed=speed)
+    figure = curvature_spec(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
+                        speed=speed)
     show.stepper(figure, "curv.step")  # ← → and a clicker's PageUp/PageDown step the animation
     show.chart(figure, key="curv.chart", export="curvature")
     st.latex(r"\text{stable on the local quadratic while}\ \lambda_{\max}<\frac{2}{\eta}\ \text{(GD)},\ "

@@ -9,7 +9,7 @@ from dashboard import cached, show, warmup_demo
 from dashboard.controls import initial, optimizer_controls, schedule_controls
 from dashboard.critical import minima
 from dashboard.figures.curves import PathView
-from dashboard.figures.schedules import ScheduleCurve, schedule_comparison_figure, schedule_figure
+from dashboard.figures.schedules import ScheduleCurve, schedule_comparison_spec, schedule_figure
 from dashboard.scene import shared_config
 from landscapes import get_surface
 from optimizers import RULES, SCHEDULES
@@ -93,8 +93,8 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 if paths:
-    figure = schedule_comparison_figure(paths, grid, surface.domain, log_contours=surface.log_contours,
-                                        critical=critical)
+    figure = schedule_comparison_spec(paths, grid, surface.domain, log_contours=surface.log_contours,
+                                      critical=critical)
     show.stepper(figure, "sched.cmp.step")  # ← → and a clicker's PageUp/PageDown step the animation
     show.chart(figure, key="sched.cmp.chart", export="schedules")
     show.update_rule(RULES[rule_name].latex)
@@ -124,7 +124,7 @@ failing_config, warmed_config = warmup_demo.demo_configs(demo_lr, demo_warmup)
 failing, warmed = cached.simulate(failing_config), cached.simulate(warmed_config)
 demo_grid = cached.surface_grid(demo_surface.name, (), 0, resolution=101)
 demo_critical = cached.critical_points(demo_surface.name, (), 0)
-show.chart(schedule_comparison_figure(
+show.chart(schedule_comparison_spec(
     [PathView(f"Adam η={demo_lr:g}, no warmup", 1, failing), PathView(f"Adam η={demo_lr:g}, warmup {demo_warmup}", 2, warmed)],
     demo_grid, demo_surface.domain, log_contours=demo_surface.log_contours, critical=demo_critical),
     key="sched.demo.chart")

@@ -9,7 +9,7 @@ from dashboard import cached, export, show
 from dashboard.controls import initial, optimizer_controls
 from dashboard.critical import minima
 from dashboard.figures.curves import SPEEDS_MS, PathView
-from dashboard.figures.landscape import CLICK_TRACE_INDEX, surface_3d_figure, trajectories_figure
+from dashboard.figures.landscape import CLICK_TRACE_INDEX, surface_3d_figure, trajectories_spec
 from dashboard.figures.style import colour
 from dashboard.scene import shared_config, start_from_click
 from dashboard.summary import status_reason, summary_table, trajectories_csv
@@ -97,11 +97,11 @@ except ValueError as error:
     st.error(str(error))
     st.stop()
 
-figure = trajectories_figure(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
-                             minima=minima(critical), arrows=show_arrows, speed=speed)
+figure = trajectories_spec(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
+                          minima=minima(critical), arrows=show_arrows, speed=speed)
 show.stepper(figure, STEP_KEY)
-show.chart(figure, key=CHART_KEY, on_select=functools.partial(start_from_click, CHART_KEY, CLICK_TRACE_INDEX),
-           selection_mode="points", export="trajectories")
+show.chart(figure, key=CHART_KEY, on_click=functools.partial(start_from_click, CLICK_TRACE_INDEX),
+           export="trajectories")
 show.gif_download(lambda progress: export.playback_gif(
     export.Playback(paths, grid, surface.domain, title=f"Trajectories on {surface.title}",
                     log_contours=surface.log_contours, critical=critical), progress=progress),

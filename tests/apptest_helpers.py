@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import numpy as np
 
 import plotly.io as pio
 from streamlit.testing.v1 import AppTest
+
+from dashboard.live_chart import COMPONENT_NAME as LIVE_CHART
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 TIMEOUT = 180  # the first run compiles the engine's programs
@@ -30,9 +33,15 @@ def open_link(params: dict, page: str | None = None) -> AppTest:
     return at.run()
 
 
+def chart_specs(at: AppTest) -> list[str]:
+    """The figure JSON of every chart on the page, as sent to the browser (dashboard/live_chart.py)."""
+    return [json.loads(chart.proto.json)["figure"] for chart in at.get("bidi_component")
+            if chart.proto.component_name == LIVE_CHART]
+
+
 def figures(at: AppTest) -> list:
-    """Every plotly chart on the page as a go.Figure (rebuilt from the spec Streamlit sends)."""
-    return [pio.from_json(chart.proto.spec, skip_invalid=True) for chart in at.get("plotly_chart")]
+    """Every chart on the page as a go.Figure (rebuilt from the figure JSON the browser gets)."""
+    return [pio.from_json(spec, skip_invalid=True) for spec in chart_specs(at)]
 
 
 def values(data) -> np.ndarray | None:

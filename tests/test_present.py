@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import present, show
 from dashboard.figures.curves import frame_rows
+from bench.browser import CHART
 from tests.apptest_helpers import figures, open_link, values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -191,7 +192,6 @@ def test_a_linked_step_opens_there():
 
 # --- in a real browser ----------------------------------------------------------------------------------
 
-CHART = '[data-testid="stPlotlyChart"] .js-plotly-plot'
 PAGES = (("", "trajectories"), ("curvature", "curvature"), ("schedules", "schedules"), ("explorer", "explorer"),
          ("stochastic", "stochastic"))
 

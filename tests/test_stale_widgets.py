@@ -6,9 +6,11 @@ import json
 
 import plotly.graph_objects as go
 from apptest_helpers import open_page
+from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from dashboard.figures.landscape import CLICK_TRACE_INDEX
+from dashboard.live_chart import COMPONENT_NAME as LIVE_CHART
 
 
 def live_figures() -> int:
@@ -29,17 +31,33 @@ def test_redraws_leave_no_figures_behind():
     assert live_figures() == before
 
 
-def test_a_click_on_the_contour_still_moves_the_start():
-    """The chart's current metadata (its on_select callback) survives the pruning: a selection event on the
-    click grid arrives and moves the start point."""
+def test_a_click_on_the_contour_moves_the_start():
+    """A click on the contour's click grid comes back from the live chart as a trigger event ("click") and
+    moves the start point, also after redraws and the pruning of stale widget metadata."""
     at = open_page()
     for step in range(3):  # a few redraws first, so that pruning has run
         at.slider(key="scene.start_x").set_value(round(-1.0 + 0.1 * step, 2)).run()
-    chart = at.get("plotly_chart")[0]
-    state = {"selection": {"points": [{"curve_number": CLICK_TRACE_INDEX, "x": 0.5, "y": -0.5}],
-                           "point_indices": [0], "box": [], "lasso": []}}
+    chart = next(c for c in at.get("bidi_component") if c.proto.component_name == LIVE_CHART)
+    click = [{"event": "click", "value": {"curve": CLICK_TRACE_INDEX, "x": 0.5, "y": -0.5}}]
     states = WidgetStates()
     states.widgets.extend(at._tree.get_widget_states().widgets)  # every widget as the browser holds it ...
-    states.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps(state)))  # ... and a click
+    states.widgets.append(WidgetState(id=_make_trigger_id(chart.proto.id, "events"),  # ... and a click
+                                      json_trigger_value=json.dumps(click)))
     at._run(states)
+    assert not at.exception
     assert at.slider(key="scene.start_x").value == 0.5 and at.slider(key="scene.start_y").value == -0.5
+
+
+def test_a_click_elsewhere_leaves_the_start():
+    """A click on a path or a curve (another trace) is not a start point."""
+    at = open_page()
+    before = (at.slider(key="scene.start_x").value, at.slider(key="scene.start_y").value)
+    chart = next(c for c in at.get("bidi_component") if c.proto.component_name == LIVE_CHART)
+    click = [{"event": "click", "value": {"curve": CLICK_TRACE_INDEX + 3, "x": 0.5, "y": -0.5}}]
+    states = WidgetStates()
+    states.widgets.extend(at._tree.get_widget_states().widgets)
+    states.widgets.append(WidgetState(id=_make_trigger_id(chart.proto.id, "events"),
+                                      json_trigger_value=json.dumps(click)))
+    at._run(states)
+    assert not at.exception
+    assert (at.slider(key="scene.start_x").value, at.slider(key="scene.start_y").value) == before

@@ -346,14 +346,14 @@ def test_junk_for_every_control_of_a_page_never_raises(page):
 # --- a real browser opens a link -----------------------------------------------------------------------------
 
 def test_a_fresh_browser_restores_a_link():
-    from bench.browser import chromium_page, chromium_path, streamlit_server
+    from bench.browser import CHART, chromium_page, chromium_path, streamlit_server
 
     if chromium_path() is None:
         pytest.skip("no chromium on PATH (apt-get install chromium); browser test skipped")
     link = "?scene.steps=250&scene.start_x=0.5&traj.count=3&traj.opt0.sgd.lr=0.07"
     with streamlit_server("dashboard/app.py") as (url, _process, _started), chromium_page(1600, 1400) as page:
         page.goto(url + "/" + link)
-        page.wait_for_selector('[data-testid="stPlotlyChart"] .js-plotly-plot', timeout=120_000)
+        page.wait_for_selector(CHART, timeout=120_000)
         steps = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="steps"]').first
         start_x = page.locator('[data-testid="stSidebar"] input[type="range"][aria-label="start x"]').first
         assert steps.get_attribute("aria-valuetext") == "250"

@@ -1,0 +1,96 @@
+"""A plotly chart that stays mounted across reruns and redraws in place (Plotly.react).
+
+st.plotly_chart folds the figure into the element's identity, so on every slider move the browser drops the
+chart, mounts a new one and draws it twice. This component (Streamlit components v2: no iframe) keeps one
+plot div per key and gives each new figure to Plotly.react, which updates that div in place; clicks on the
+plot come back as a trigger value ("click": the curve, x and y of the point clicked).
+
+plotly.js is the copy inside plotly.py (the version kaleido exports with), served by Streamlit's component
+file route: declare_component(path=...) serves a folder's files under /component/<name>/, and nothing of
+that v1 component is ever rendered. Every chart of the app comes through here, so a browser loads
+plotly.js once (and Streamlit's own bundled copy not at all).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+import plotly.io as pio
+import streamlit as st
+import streamlit.components.v1 as components_v1
+
+PLOTLY_JS_FOLDER = Path(plotly.__file__).resolve().parent / "package_data"
+PLOTLY_JS_FILE = "plotly.min.js"
+PLOTLY_JS_COMPONENT = "plotly_js"  # registered as "dashboard.live_chart.plotly_js"
+
+JS = """
+function loadPlotly(url) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.__livePlotlyLoading) {
+    window.__livePlotlyLoading = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = url;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => { window.__livePlotlyLoading = null; reject(new Error("plotly.js did not load from " + url)); };
+      document.head.appendChild(script);
+    });
+  }
+  return window.__livePlotlyLoading;
+}
+
+export default function (component) {
+  const { parentElement, data, setTriggerValue } = component;
+  let div = parentElement.querySelector(".live-plotly");
+  if (!div) {
+    div = document.createElement("div");
+    div.className = "live-plotly";
+    div.style.width = "100%";
+    parentElement.appendChild(div);
+  }
+  div.__liveSetTrigger = setTriggerValue;
+  const figure = JSON.parse(data.figure);
+  const drawn = (div.__liveDrawn || 0) + 1;
+  div.__liveDrawn = drawn;
+  loadPlotly(data.plotly_js).then((Plotly) => {
+    if (div.__liveDrawn !== drawn) return;  // a newer figure came meanwhile
+    return Plotly.react(div, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
+                              config: data.config}).then(() => {
+      div.dataset.drawn = String(drawn);
+      if (data.clicks && !div.__liveClicks) {
+        div.__liveClicks = true;
+        div.on("plotly_click", (event) => {
+          const point = event.points && event.points[0];
+          if (point) div.__liveSetTrigger("click", {curve: point.curveNumber, x: point.x, y: point.y});
+        });
+      }
+    });
+  }).catch((error) => { div.textContent = "The chart could not be drawn: " + error.message; });
+  return () => setTimeout(() => { if (!div.isConnected && window.Plotly) window.Plotly.purge(div); }, 0);
+}
+"""
+
+COMPONENT_NAME = "dashboard.live_chart"
+_mount = st.components.v2.component(COMPONENT_NAME, js=JS, isolate_styles=False)
+
+
+def plotly_js_url() -> str:
+    """Where the browser finds plotly.js (registering the folder that serves it, once per runtime)."""
+    name = components_v1.declare_component(PLOTLY_JS_COMPONENT, path=str(PLOTLY_JS_FOLDER)).name
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"{'/' + base if base else ''}/component/{name}/{PLOTLY_JS_FILE}"
+
+
+def live_chart(figure, key: str, config: dict | None = None, on_click=None):
+    """Draw a go.Figure (or a figure dict) under a stable key; a new figure for the same key redraws in place.
+
+    on_click(point) is called, in the rerun a click starts, with {"curve", "x", "y"} of the point clicked.
+    Returns the component's result (its `click` is the last click's point, for that one rerun).
+    """
+    spec = figure if isinstance(figure, dict) else figure.to_dict()
+    data = {"figure": pio.to_json(spec, validate=False, engine="json"), "config": config or {},
+            "plotly_js": plotly_js_url(), "clicks": on_click is not None}
+    callbacks = {}
+    if on_click is not None:
+        callbacks["on_click_change"] = lambda: on_click(st.session_state[key].get("click"))
+    return _mount(key=key, data=data, **callbacks)
+
