@@ -11,7 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-CHART = '.live-plotly.js-plotly-plot'  # dashboard/live_chart.py's plot divs
+CHART = '.js-plotly-plot'  # plotly's plot divs: dashboard/live_chart.py's, and st.plotly_chart's in the bare app
 # A fingerprint of every chart's data: the sum and count of the finite x and y values, or a hash of their
 # base64 form ({dtype, bdata}: plotly 6+ sends numpy arrays so, and gd.data keeps it).
 FINGERPRINT_JS = """
