@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import plotly
-import plotly.io as pio
 import streamlit as st
 import streamlit.components.v1 as components_v1
 
@@ -80,14 +79,14 @@ def plotly_js_url() -> str:
     return f"{'/' + base if base else ''}/component/{name}/{PLOTLY_JS_FILE}"
 
 
-def live_chart(figure, key: str, config: dict | None = None, on_click=None):
-    """Draw a go.Figure (or a figure dict) under a stable key; a new figure for the same key redraws in place.
+def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=None):
+    """Draw a figure (its JSON, as plotly.js reads it) under a stable key; a new figure for the same key
+    redraws in place.
 
     on_click(point) is called, in the rerun a click starts, with {"curve", "x", "y"} of the point clicked.
     Returns the component's result (its `click` is the last click's point, for that one rerun).
     """
-    spec = figure if isinstance(figure, dict) else figure.to_dict()
-    data = {"figure": pio.to_json(spec, validate=False, engine="json"), "config": config or {},
+    data = {"figure": figure_json, "config": config or {},
             "plotly_js": plotly_js_url(), "clicks": on_click is not None}
     callbacks = {}
     if on_click is not None:

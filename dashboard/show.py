@@ -7,6 +7,7 @@ moved by buttons bound to ← → and PageUp/PageDown, the keys a presenter's cl
 from __future__ import annotations
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 from dashboard.controls import initial
@@ -33,8 +34,8 @@ def chart(fig: go.Figure | FigureSpec, key: str, export: str | None = None, on_c
     """
     if presenting():
         fig = projector_style(as_figure(fig))
-    spec = fig.to_dict()
-    live_chart(spec, key=key, config={**TOOLBAR, **(config or {})}, on_click=on_click)
+    live_chart(fig.to_json() if isinstance(fig, FigureSpec) else pio.to_json(fig.to_dict(), validate=False),
+               key=key, config={**TOOLBAR, **(config or {})}, on_click=on_click)
     if export:  # a file stem: PNG, SVG and PDF download buttons under the chart
         export_buttons(fig, export, key)
 

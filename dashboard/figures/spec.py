@@ -93,6 +93,24 @@ def json_ready(value, key: str | None = None):
     return value
 
 
+def _numpy_to_json(value):
+    if isinstance(value, np.ndarray):
+        return typed_array(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def figure_json(figure: dict) -> str:
+    """A figure's dicts as the JSON plotly.js reads, numpy arrays as typed arrays, in one pass of the C
+    encoder (no copy of the figure first). Strict JSON: a NaN or infinity outside numpy arrays, which
+    JSON.parse refuses, sends the figure through plotly's encoder, which writes them as null."""
+    try:
+        return json.dumps(figure, default=_numpy_to_json, allow_nan=False, separators=(",", ":"))
+    except ValueError:
+        return pio.to_json(json_ready(figure), validate=False, engine="json")
+
+
 class SpecFigure(go.Figure):
     """A go.Figure whose to_dict (which st.plotly_chart calls on every redraw) costs a third of plotly's."""
 
@@ -153,6 +171,11 @@ class FigureSpec:
         if self.frames:
             result["frames"] = json_ready(self.frames)
         return result
+
+    def to_json(self) -> str:
+        """What the browser gets: figure_json of the traces, layout and frames (no numpy array sits under a
+        "range" key here, where plotly would write a list: axis ranges are set as lists of floats)."""
+        return figure_json({"data": self.data, "layout": self.layout, "frames": self.frames})
 
     def show_frame(self, index: int) -> FigureSpec:
         """Put the animated traces at frame `index` (and the playback slider there), as plotly's animate would."""
