@@ -9,7 +9,7 @@ from dashboard import engine
 from dashboard.critical import critical_points, minima
 from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure, stability_line
 from dashboard.figures.curves import PathView, frame_rows, loss_change, log_axis_range
-from dashboard.figures.landscape import (CLICK_TRACE_INDEX, CLICK_TRACE_NAME, NOT_FINITE_NAME, arrow_trace,
+from dashboard.figures.landscape import (CLICK_HINT, CLICK_TRACE_INDEX, NOT_FINITE_NAME, arrow_trace,
                                          contour_values, surface_3d_figure, trajectories_figure)
 from dashboard.figures.style import TEMPLATE, colour
 from dashboard.geometry import (condition_number, curvature_codes, curvature_kind, newton_step,
@@ -56,7 +56,7 @@ def test_trajectories_figure_structure(paths, grid):
                               minima=[(0.0, 0.0)])
     assert isinstance(fig, go.Figure) and fig.layout.template.layout.to_plotly_json() == \
         go.Figure(layout=dict(template=TEMPLATE)).layout.template.layout.to_plotly_json()
-    assert fig.data[CLICK_TRACE_INDEX].name == CLICK_TRACE_NAME
+    assert fig.data[CLICK_TRACE_INDEX].type == "contour" and CLICK_HINT in fig.data[CLICK_TRACE_INDEX].hovertemplate
     assert fig.layout.yaxis.scaleanchor == "x" and list(fig.layout.xaxis.range) == [-2.0, 2.0]
     rows = frame_rows(121)
     frames = fig.to_dict()["frames"]  # frames are built unvalidated: read them as plain dicts
@@ -188,7 +188,7 @@ def log_x_grid(n=25):
 def test_cells_where_f_is_not_finite_are_hatched_with_a_legend_entry(paths):
     g = log_x_grid()
     fig = trajectories_figure(paths, g, ((-1.0, 2.0), (-1.0, 1.0)))
-    assert fig.data[CLICK_TRACE_INDEX].name == CLICK_TRACE_NAME  # the click grid keeps its place
+    assert fig.data[CLICK_TRACE_INDEX].type == "contour"  # the click target keeps its place
     (shade,) = [t for t in fig.data if t.name == NOT_FINITE_NAME]
     assert shade.showlegend and shade.fill == "toself" and shade.fillpattern.shape and shade.hoverinfo == "skip"
     # Rectangles between None separators; a grid point lies inside one exactly where numpy's f is not finite.

@@ -19,9 +19,10 @@ from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, col
 from dashboard.summary import distance_to_nearest
 
 CONTOUR_SCALE = [[0.0, "#ffffff"], [0.35, "#e3e8ee"], [1.0, "#8d99a6"]]
-CLICK_GRID = 31  # invisible points per axis that turn a click on the contour into a start point
-CLICK_TRACE_NAME = "click to start here"
-CLICK_TRACE_INDEX = 1  # trajectories_figure draws the click grid right after the contour
+# A click on the contour starts every path there (dashboard/live_chart.py reports clicks on any trace; the
+# contour's hover point is its nearest grid node). trajectories_figure draws the contour first.
+CLICK_TRACE_INDEX = 0
+CLICK_HINT = "click to start here"
 NOT_FINITE_NAME = "f not finite"
 NOT_FINITE_COLOUR = "#8a8a8a"
 ADAPTIVE_HINT = "eps"  # rules with an eps parameter divide by a running gradient scale (adaptive methods)
@@ -111,21 +112,6 @@ def critical_traces(points: list[CriticalMark]) -> list[dict]:
             unselected=dict(marker=dict(opacity=1)),
         ))
     return traces
-
-
-def click_grid_trace(domain, n: int = CLICK_GRID) -> dict:
-    """An invisible grid of points: plotly reports clicks on points, never on contour traces.
-
-    Plotly finds the point under the pointer from the data, not from drawn markers, so only one marker is
-    drawn (maxdisplayed): drawing all n² transparent markers cost a third of each redraw of the figure.
-    """
-    (x0, x1), (y0, y1) = domain
-    xs, ys = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
-    return dict(type="scatter", x=xs.ravel(), y=ys.ravel(), mode="markers", name=CLICK_TRACE_NAME,
-                showlegend=False, marker=dict(size=14, color="rgba(0,0,0,0)", maxdisplayed=1),
-                selected=dict(marker=dict(color="rgba(0,0,0,0)")),
-                unselected=dict(marker=dict(color="rgba(0,0,0,0)", opacity=0)),
-                hovertemplate="click: start at (%{x:.2f}, %{y:.2f})<extra></extra>")
 
 
 def nice_scale(value: float) -> float:
@@ -292,10 +278,11 @@ def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_c
     )
     (x0, x1), (y0, y1) = domain
     span = max(x1 - x0, y1 - y0)
-    spec.add(contour_trace(grid, log_contours))
+    contour = contour_trace(grid, log_contours)
     if click_to_start:
-        assert spec.add(click_grid_trace(domain)) == CLICK_TRACE_INDEX
-    shading = not_finite_trace(grid)  # drawn after the click grid, which keeps its index; it takes no clicks
+        contour["hovertemplate"] = contour["hovertemplate"].replace("<extra>", f"<br><i>{CLICK_HINT}</i><extra>")
+    assert spec.add(contour) == CLICK_TRACE_INDEX
+    shading = not_finite_trace(grid)  # over the contour, but it takes no hover, so clicks reach the contour
     if shading is not None:
         spec.add(shading)
     for path in paths:
