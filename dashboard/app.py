@@ -18,10 +18,6 @@ from dashboard import stale_widgets, urlstate, xla_cache  # noqa: E402
 from dashboard.present import presentation_controls  # noqa: E402
 from dashboard.scene import shared_controls  # noqa: E402
 
-# The server thread that sends a run's messages waits for the GIL behind the script thread at each socket
-# write: with Python's default 5 ms switch interval the Trajectories figure reached the browser about 90 ms
-# after the script had made it (0.5 ms: about 40 ms).
-sys.setswitchinterval(0.0005)
 xla_cache.enable()  # a restarted server loads its compiled programs from the temporary directory
 
 # A page that stops early (st.stop after an error message) still writes its controls into the link.
