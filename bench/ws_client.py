@@ -58,7 +58,7 @@ class StreamlitSession:
             return
         element = delta.new_element
         which = element.WhichOneof("type")
-        if which == "bidi_component":  # dashboard/live_chart.py: the figure JSON inside the component's data
+        if which == "bidi_component" and element.bidi_component.component_name == "dashboard.live_chart":
             self.chart_specs.append(element.bidi_component.json)
         if which == "plotly_chart":
             self.chart_specs.append(element.plotly_chart.spec)

@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import stale_widgets, urlstate, xla_cache  # noqa: E402
+from dashboard import live_chart, stale_widgets, urlstate, xla_cache  # noqa: E402
 from dashboard.present import presentation_controls  # noqa: E402
 from dashboard.scene import shared_controls  # noqa: E402
 
@@ -49,6 +49,8 @@ def main() -> None:
                        layout="wide")
     stale_widgets.forget()  # metadata of widgets gone since earlier runs, which Streamlit 1.67 keeps
     page = st.navigation(available_pages())
+    with st.sidebar:
+        live_chart.preload()  # plotly.js loads in the browser while the first figure is computed
     urlstate.begin()  # the link's values seed the widgets; notes about ignored values go at the top
     presentation_controls()
     with st.sidebar:

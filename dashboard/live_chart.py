@@ -22,7 +22,7 @@ PLOTLY_JS_FOLDER = Path(plotly.__file__).resolve().parent / "package_data"
 PLOTLY_JS_FILE = "plotly.min.js"
 PLOTLY_JS_COMPONENT = "plotly_js"  # registered as "dashboard.live_chart.plotly_js"
 
-JS = """
+LOAD_PLOTLY_JS = """
 function loadPlotly(url) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__livePlotlyLoading) {
@@ -36,7 +36,9 @@ function loadPlotly(url) {
   }
   return window.__livePlotlyLoading;
 }
+"""
 
+JS = LOAD_PLOTLY_JS + """
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   let div = parentElement.querySelector(".live-plotly");
@@ -54,7 +56,6 @@ export default function (component) {
     if (div.__liveDrawn !== drawn) return;  // a newer figure came meanwhile
     return Plotly.react(div, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
                               config: data.config}).then(() => {
-      div.dataset.drawn = String(drawn);
       if (data.clicks && !div.__liveClicks) {
         div.__liveClicks = true;
         div.on("plotly_click", (event) => {
@@ -70,6 +71,10 @@ export default function (component) {
 
 COMPONENT_NAME = "dashboard.live_chart"
 _mount = st.components.v2.component(COMPONENT_NAME, js=JS, isolate_styles=False)
+# An empty element whose script only starts loading plotly.js.
+_mount_preload = st.components.v2.component(
+    "dashboard.live_chart_preload", isolate_styles=False,
+    js=LOAD_PLOTLY_JS + "export default function ({ data }) { loadPlotly(data.plotly_js).catch(() => {}); }")
 
 
 def plotly_js_url() -> str:
@@ -77,6 +82,12 @@ def plotly_js_url() -> str:
     name = components_v1.declare_component(PLOTLY_JS_COMPONENT, path=str(PLOTLY_JS_FOLDER)).name
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
     return f"{'/' + base if base else ''}/component/{name}/{PLOTLY_JS_FILE}"
+
+
+def preload() -> None:
+    """Start loading plotly.js in the browser now (an empty element): on a first visit the 4.7 MB script then
+    arrives while the server is still computing the first figure, not after it."""
+    _mount_preload(key="live_chart.preload", data={"plotly_js": plotly_js_url()})
 
 
 def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=None):

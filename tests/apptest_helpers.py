@@ -33,10 +33,14 @@ def open_link(params: dict, page: str | None = None) -> AppTest:
     return at.run()
 
 
+def chart_elements(at: AppTest) -> list:
+    """The page's live charts (dashboard/live_chart.py)."""
+    return [element for element in at.get("bidi_component") if element.proto.component_name == LIVE_CHART]
+
+
 def chart_specs(at: AppTest) -> list[str]:
-    """The figure JSON of every chart on the page, as sent to the browser (dashboard/live_chart.py)."""
-    return [json.loads(chart.proto.json)["figure"] for chart in at.get("bidi_component")
-            if chart.proto.component_name == LIVE_CHART]
+    """The figure JSON of every chart on the page, as sent to the browser."""
+    return [json.loads(chart.proto.json)["figure"] for chart in chart_elements(at)]
 
 
 def figures(at: AppTest) -> list:

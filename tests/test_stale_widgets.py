@@ -5,12 +5,11 @@ import gc
 import json
 
 import plotly.graph_objects as go
-from apptest_helpers import open_page
+from apptest_helpers import chart_elements, open_page
 from streamlit.components.v2.bidi_component.main import _make_trigger_id
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from dashboard.figures.landscape import CLICK_TRACE_INDEX
-from dashboard.live_chart import COMPONENT_NAME as LIVE_CHART
 
 
 def live_figures() -> int:
@@ -37,7 +36,7 @@ def test_a_click_on_the_contour_moves_the_start():
     at = open_page()
     for step in range(3):  # a few redraws first, so that pruning has run
         at.slider(key="scene.start_x").set_value(round(-1.0 + 0.1 * step, 2)).run()
-    chart = next(c for c in at.get("bidi_component") if c.proto.component_name == LIVE_CHART)
+    (chart,) = chart_elements(at)
     click = [{"event": "click", "value": {"curve": CLICK_TRACE_INDEX, "x": 0.5, "y": -0.5}}]
     states = WidgetStates()
     states.widgets.extend(at._tree.get_widget_states().widgets)  # every widget as the browser holds it ...
@@ -52,7 +51,7 @@ def test_a_click_elsewhere_leaves_the_start():
     """A click on a path or a curve (another trace) is not a start point."""
     at = open_page()
     before = (at.slider(key="scene.start_x").value, at.slider(key="scene.start_y").value)
-    chart = next(c for c in at.get("bidi_component") if c.proto.component_name == LIVE_CHART)
+    (chart,) = chart_elements(at)
     click = [{"event": "click", "value": {"curve": CLICK_TRACE_INDEX + 3, "x": 0.5, "y": -0.5}}]
     states = WidgetStates()
     states.widgets.extend(at._tree.get_widget_states().widgets)
