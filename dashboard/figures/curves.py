@@ -224,7 +224,7 @@ def add_playback(spec: FigureSpec, frames: np.ndarray, animated: list[int], fram
             buttons=[
                 dict(label="▶ Play", method="animate", args=[None, {**play, "fromcurrent": False}]),
                 dict(label="❚❚ Pause", method="animate", args=[[None], still]),
-                dict(label="⏯ Resume", method="animate", args=[None, {**play, "fromcurrent": True}]),
+                dict(label="▷ Resume", method="animate", args=[None, {**play, "fromcurrent": True}]),
             ],
         )],
         sliders=[dict(
