@@ -30,7 +30,10 @@ function loadPlotly(url) {
       const script = document.createElement("script");
       script.src = url;
       script.onload = () => resolve(window.Plotly);
-      script.onerror = () => { window.__livePlotlyLoading = null; reject(new Error("plotly.js did not load from " + url)); };
+      script.onerror = () => {
+        window.__livePlotlyLoading = null;
+        reject(new Error("plotly.js did not load from " + url));
+      };
       document.head.appendChild(script);
     });
   }
@@ -103,4 +106,3 @@ def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=
     if on_click is not None:
         callbacks["on_click_change"] = lambda: on_click(st.session_state[key].get("click"))
     return _mount(key=key, data=data, **callbacks)
-

@@ -85,8 +85,8 @@ def set_start(x: float, y: float) -> None:
 
 
 def start_from_click(trace_index: int, point: dict | None) -> None:
-    """on_click callback of a contour chart (dashboard.live_chart): a click on its invisible grid (trace
-    `trace_index`) moves the start point there. A module function, not one defined in a page script: a
+    """on_click callback of a contour chart (dashboard.live_chart): a click on the contour (trace
+    `trace_index`) moves the start point to the grid node under the pointer. A module function, not one defined in a page script: a
     callback's globals would keep the whole last run of that page (figure, trajectories) alive."""
     if point and point.get("curve") == trace_index and "x" in point and "y" in point:
         set_start(float(point["x"]), float(point["y"]))

@@ -1,7 +1,7 @@
 """Per-step curves (loss, distance, gradient norm, loss change) and the playback controls they share.
 
-Figure helpers here add traces to a FigureSpec (dashboard/figures/spec.py) at a given subplot and return the indices of the traces that
-animate, so one playback control can move a path on a contour and a step cursor on every curve.
+Figure helpers here add traces to a FigureSpec (dashboard/figures/spec.py) at a given subplot and return
+the indices of the traces that animate, so one playback control can move a path on a contour and a step cursor on every curve.
 """
 from __future__ import annotations
 

@@ -54,7 +54,8 @@ def compact(values: np.ndarray) -> np.ndarray:
 def contour_trace(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28) -> dict:
     label = "log(1 + f − f_min)" if log_scale else "f"
     return dict(
-        type="contour", x=compact(grid.x), y=compact(grid.y), z=compact(contour_values(grid, log_scale)), ncontours=ncontours,
+        type="contour", x=compact(grid.x), y=compact(grid.y), z=compact(contour_values(grid, log_scale)),
+        ncontours=ncontours,
         colorscale=CONTOUR_SCALE,
         showscale=False, line=dict(width=0.7, color="#6b7785"), contours=dict(coloring="fill"),
         hovertemplate=f"x %{{x:.3f}}<br>y %{{y:.3f}}<br>{label} %{{z:.4g}}<extra></extra>",
@@ -246,7 +247,8 @@ def static_path_traces(path: PathView) -> list[dict]:
         dict(type="scatter", x=xy[:, 0], y=xy[:, 1], mode="lines", name=path.label, legendgroup=path.label,
              line=dict(color=colour(path.slot), width=1.5), opacity=0.35, hoverinfo="skip", showlegend=True),
         dict(type="scatter", x=[xy[0, 0]], y=[xy[0, 1]], mode="markers", legendgroup=path.label, showlegend=False,
-             hoverinfo="skip", marker=dict(symbol="circle-open", size=11, color=colour(path.slot), line=dict(width=2))),
+             hoverinfo="skip",
+             marker=dict(symbol="circle-open", size=11, color=colour(path.slot), line=dict(width=2))),
     ]
 
 

@@ -36,7 +36,8 @@ def _subplot_grid(arrangement: str) -> tuple[dict, dict]:
         for col, refs in enumerate(specs, start=1):
             if refs:
                 ref = fig.get_subplot(row, col)
-                axes[row, col] = (ref.xaxis.plotly_name.replace("axis", ""), ref.yaxis.plotly_name.replace("axis", ""))
+                axes[row, col] = (ref.xaxis.plotly_name.replace("axis", ""),
+                                  ref.yaxis.plotly_name.replace("axis", ""))
     layout = fig.layout.to_plotly_json()
     layout.pop("template", None)
     return layout, axes
@@ -67,13 +68,15 @@ def typed_array(values: np.ndarray):
     dtype = str(values.dtype)
     if dtype in NARROWER_INTS:
         low, high = values.min(), values.max()
-        narrower = next((t for t in NARROWER_INTS[dtype] if np.iinfo(t).min <= low and high <= np.iinfo(t).max), None)
+        narrower = next((t for t in NARROWER_INTS[dtype] if np.iinfo(t).min <= low and high <= np.iinfo(t).max),
+                        None)
         if narrower is None:
             return values.tolist()
         values, dtype = values.astype(narrower), narrower
     if dtype not in TYPED_ARRAY_DTYPES:
         return values.tolist()
-    spec = {"dtype": TYPED_ARRAY_DTYPES[dtype], "bdata": base64.b64encode(np.ascontiguousarray(values)).decode("ascii")}
+    spec = {"dtype": TYPED_ARRAY_DTYPES[dtype],
+            "bdata": base64.b64encode(np.ascontiguousarray(values)).decode("ascii")}
     if values.ndim > 1:
         spec["shape"] = str(values.shape)[1:-1]
     return spec
