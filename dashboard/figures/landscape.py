@@ -4,6 +4,7 @@ Pure functions of numpy data (a SurfaceGrid, Trajectories, critical points) that
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -137,9 +138,14 @@ def arrow_scale(paths: list[PathView], span: float) -> float:
 
 
 def is_adaptive(config) -> bool:
+    return _adaptive_rule(config.optimizer)
+
+
+@functools.cache
+def _adaptive_rule(name: str) -> bool:  # asked per path and frame: 250 times a figure
     from optimizers import get_rule
 
-    return any(p.name == ADAPTIVE_HINT for p in get_rule(config.optimizer).params)
+    return any(p.name == ADAPTIVE_HINT for p in get_rule(name).params)
 
 
 def velocity_in_step_units(traj, row: int) -> np.ndarray:
@@ -158,12 +164,11 @@ def arrow_trace(origins, vectors, scale: float, colours: list[str], dash: str, w
     """
     xs, ys, sizes, heads = [], [], [], []
     for origin, vector, colour_ in zip(origins, vectors, colours):
-        origin, vector = np.asarray(origin, float), np.asarray(vector, float)
-        if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(vector)) and np.linalg.norm(vector) > 0):
+        (ox, oy), (vx, vy) = (float(v) for v in origin), (float(v) for v in vector)  # plain floats: 6 arrows
+        if not all(map(math.isfinite, (ox, oy, vx, vy))) or vx == vy == 0.0:       # a frame, 61 frames
             continue
-        tip = origin + scale * vector
-        xs += [origin[0], tip[0], None]
-        ys += [origin[1], tip[1], None]
+        xs += [ox, ox + scale * vx, None]
+        ys += [oy, oy + scale * vy, None]
         sizes += [0, 13, 0]
         heads += [colour_, colour_, colour_]
     return dict(type="scatter", x=xs, y=ys, mode="lines+markers", name=name, showlegend=False, xaxis=xaxis,
@@ -174,6 +179,8 @@ def arrow_trace(origins, vectors, scale: float, colours: list[str], dash: str, w
 def head_row(traj, row: int) -> int:
     """The last row up to `row` with a finite point (a diverged path stops where it left)."""
     row = min(row, len(traj.loss) - 1)
+    if math.isfinite(traj.xy[row, 0]) and math.isfinite(traj.xy[row, 1]):
+        return row
     finite = np.flatnonzero(np.all(np.isfinite(traj.xy[:row + 1]), axis=1))
     return int(finite[-1]) if finite.size else 0
 
@@ -201,8 +208,8 @@ def heads_trace(paths: list[PathView], row: int) -> dict:
         ys.append(float(traj.xy[r, 1]))
         text = (f"{path.label}<br>step {r}<br>loss {traj.loss[r]:.4g}<br>‖∇f‖ {traj.grad_norm[r]:.3g}"
                 f"<br>lr {traj.lr[r]:.3g}")
-        eff = traj.effective_step[r]
-        if is_adaptive(traj.config) and np.all(np.isfinite(eff)):
+        eff = traj.effective_step[r] if is_adaptive(traj.config) else None
+        if eff is not None and np.all(np.isfinite(eff)):
             text += f"<br>effective step per axis {eff[0]:.3g}, {eff[1]:.3g}"
         texts.append(text)
     return dict(type="scatter", x=xs, y=ys, mode="markers", showlegend=False, text=texts,
