@@ -78,9 +78,12 @@ def cosine_restarts(t, base_lr, sp):
 
 
 def linear(t, base_lr, sp):
-    """LinearLR: factor from start_factor to end_factor over total_iters steps, then held."""
+    """LinearLR: factor from start_factor to end_factor over total_iters steps, then held.
+
+    torch's closed form, with the fraction taken first: min(t, T)/T is exactly 1 from T on, so a schedule
+    that ends at 0 holds exactly 0 there (in torch's order, (end - start)·T/T, it could hold -1e-17)."""
     start, end, total = sp["start_factor"], sp["end_factor"], sp["total_iters"]
-    return base_lr * (start + (end - start) * jnp.minimum(total, t) / total), NO_MOMENTUM
+    return base_lr * (start + (end - start) * (jnp.minimum(total, t) / total)), NO_MOMENTUM
 
 
 def polynomial(t, base_lr, sp):

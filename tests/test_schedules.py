@@ -375,6 +375,15 @@ def test_any_admissible_values_give_finite_rates_and_momenta(data):
     assert np.all(np.isnan(momentum)) or (np.all(momentum >= 0) and np.all(momentum < 1))
 
 
+@pytest.mark.parametrize("start", [0.7544092384645698, 0.1, 1.0 / 3.0, 0.9])
+def test_a_linear_schedule_to_zero_holds_exactly_zero(start):
+    """The example Hypothesis found: in torch's operation order, (0 - s)·31/31 + s gave lr = -1.1e-17 from
+    step 31 on; the factor must be exactly end_factor (0) there, and never negative."""
+    lr, _ = schedule_values("linear", {"start_factor": start, "end_factor": 0.0, "total_iters": 31}, 0.1, 300, 0)
+    assert np.all(lr[31:] == 0.0) and np.all(lr >= 0)
+    assert np.allclose(lr[:31], 0.1 * (start - start * np.arange(31) / 31), rtol=1e-12, atol=0)
+
+
 # ---------------------------------------------------------------------------------------------------
 # Validation
 
