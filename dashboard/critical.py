@@ -16,6 +16,13 @@ from dashboard.geometry import curvature_kind
 from landscapes import get_surface
 from optimizers.params import resolve
 
+# Row 0 of a run started at a point holds the Hessian's eigenvalues there, whatever the rule and the length
+# of the run. A few points are run one by one with plain SGD over the scene's default 100 steps: the program
+# the landing page compiles anyway, so the first chart waits for no compilation of its own for them (a
+# one-step vectorised run was a program of its own: about 1 s to compile on an empty cache). Many points
+# (Rastrigin's grid of minima) go through one vectorised run.
+EIGEN_RUN_STEPS = 100
+FEW_POINTS = 16
 KIND_OF_CURVATURE = {"convex": "minimum", "concave": "maximum", "saddle": "saddle", "flat": "degenerate"}
 
 
@@ -65,8 +72,11 @@ def critical_points(surface_name: str, surface_params: tuple = (), seed: int = 0
         points = [tuple(map(float, p.xy)) for p in get_surface(surface_name).critical_points]
     if not points:
         return []
-    base = engine.RunConfig(surface=surface_name, surface_params=tuple(surface_params), seed=seed, steps=1)
-    runs = engine.simulate_many([base.with_(start=p) for p in points])
+    base = engine.RunConfig(surface=surface_name, surface_params=tuple(surface_params), seed=seed,
+                            steps=EIGEN_RUN_STEPS)
+    configs = [base.with_(start=p) for p in points]
+    runs = ([engine.simulate(c) for c in configs] if len(configs) <= FEW_POINTS
+            else engine.simulate_many(configs))
     marks = []
     for xy, run in zip(points, runs):
         eigvals = run.eigvals[0]
