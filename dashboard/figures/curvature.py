@@ -52,8 +52,8 @@ def _eigen_arrows(paths: list[PathView], row: int, size: float) -> dict:
 
 
 def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
-                     critical: list[CriticalMark] = (), speed: str = "normal", present: bool = False,
-                     height: int = 720) -> FigureSpec:
+                   critical: list[CriticalMark] = (), speed: str = "normal", present: bool = False,
+                   height: int = 720) -> FigureSpec:
     """Left: paths with, at the current step, the local quadratic's level ellipse and eigenvector axes.
     Right: eigenvalues λmin (dashed) and λmax (solid) per step with each rule's stability line (dotted),
     and the condition number; one playback control moves all of it."""

@@ -268,8 +268,8 @@ def equal_scale_axes(spec: FigureSpec, domain, row: int = 1, col: int = 1) -> No
 
 
 def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
-                        critical: list[CriticalMark] = (), minima=(), arrows: bool = True, speed: str = "normal",
-                        click_to_start: bool = True, present: bool = False, height: int = 780) -> FigureSpec:
+                      critical: list[CriticalMark] = (), minima=(), arrows: bool = True, speed: str = "normal",
+                      click_to_start: bool = True, present: bool = False, height: int = 780) -> FigureSpec:
     """Contour with paths (left) and loss, distance to the nearest minimum, ‖∇f‖ and loss change (right),
     all driven by one playback control: the paths grow on the contour while a cursor moves on each curve."""
     if not paths:

@@ -78,8 +78,8 @@ def schedule_figure(curves: list[ScheduleCurve], *, log_y: bool = False, present
 
 
 def schedule_comparison_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
-                               critical: list[CriticalMark] = (), speed: str = "normal", present: bool = False,
-                               height: int = 640) -> FigureSpec:
+                             critical: list[CriticalMark] = (), speed: str = "normal", present: bool = False,
+                             height: int = 640) -> FigureSpec:
     """Paths on the contour (left), loss and lr per step (right), one playback control for all three.
 
     Used both to compare schedules and to show a run failing without warmup beside the one rescued by it.
