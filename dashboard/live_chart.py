@@ -59,6 +59,14 @@ export default function (component) {
     if (div.__liveDrawn !== drawn) return;  // a newer figure came meanwhile
     return Plotly.react(div, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
                               config: data.config}).then(() => {
+      if (!div.__liveRestore) {
+        // plotly.js drops non-scatter traces (the contour) while it animates frames without a full redraw;
+        // draw everything again once an animation stops (the figure's underlay image covers the gap).
+        div.__liveRestore = true;
+        const restore = () => window.Plotly.redraw(div);
+        div.on("plotly_animated", restore);
+        div.on("plotly_animationinterrupted", restore);
+      }
       if (data.clicks && !div.__liveClicks) {
         div.__liveClicks = true;
         div.on("plotly_click", (event) => {

@@ -122,3 +122,29 @@ def test_every_page_renders_and_reacts_to_a_slider(app):
                 _click_sets_start(page)
     (SHOTS / "timings.json").write_text(json.dumps(timings, indent=2))
     print(json.dumps(timings, indent=2))
+
+
+CONTOUR_PATHS = "() => document.querySelectorAll('.live-plotly .contour path').length"
+UNDERLAY_IMAGES = "() => document.querySelectorAll('.live-plotly .imagelayer image').length"
+SHOWN_FRAME = "() => document.querySelector('.live-plotly')._fullLayout.sliders[0].active"
+
+
+def test_playback_keeps_the_surface_in_view(app):
+    """▶ Play animates the paths over the surface: plotly.js drops the contour trace while it animates
+    frames, so the figure's underlay image must be there meanwhile, and the contour trace (its hover and
+    click-to-start) must be drawn again when the animation ends."""
+    url, _started = app
+    with chromium_page(width=1600, height=1400) as page:
+        page.goto(url)
+        page.wait_for_function(f"() => ({FINGERPRINT_JS})() !== null", timeout=120_000)
+        _wait_idle(page)
+        assert page.evaluate(CONTOUR_PATHS) > 0 and page.evaluate(UNDERLAY_IMAGES) == 1
+        page.locator(".live-plotly").first.scroll_into_view_if_needed()
+        last = page.evaluate(SHOWN_FRAME)
+        page.locator(".live-plotly .updatemenu-button").first.click()  # ▶ Play, from step 0
+        page.wait_for_function(f"(last) => {{ const a = ({SHOWN_FRAME})(); return a > 3 && a < last; }}",
+                               arg=last, timeout=30_000, polling=20)
+        assert page.evaluate(UNDERLAY_IMAGES) == 1, "the surface is gone while the paths animate"
+        page.wait_for_function(f"(last) => ({SHOWN_FRAME})() === last && ({CONTOUR_PATHS})() > 0",
+                               arg=last, timeout=60_000, polling=50)
+        assert page.locator(EXCEPTION).count() == 0

@@ -9,7 +9,7 @@ from dashboard import engine
 from dashboard.critical import critical_points, minima
 from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure, stability_line
 from dashboard.figures.curves import PathView, frame_rows, loss_change, log_axis_range
-from dashboard.figures.landscape import (CLICK_HINT, CLICK_TRACE_INDEX, NOT_FINITE_NAME, arrow_trace,
+from dashboard.figures.landscape import (CLICK_HINT, CLICK_TRACE_INDEX, trajectories_spec, NOT_FINITE_NAME, arrow_trace,
                                          contour_values, surface_3d_figure, trajectories_figure)
 from dashboard.figures.style import TEMPLATE, colour
 from dashboard.geometry import (condition_number, curvature_codes, curvature_kind, newton_step,
@@ -213,3 +213,43 @@ def test_cells_where_f_is_not_finite_are_hatched_with_a_legend_entry(paths):
 def test_no_shading_where_f_is_finite_everywhere(paths, grid):
     fig = trajectories_figure(paths, grid, get_surface("quadratic").domain)
     assert not [t for t in fig.data if t.name == NOT_FINITE_NAME]
+
+
+def _underlay_pixels(image: dict) -> np.ndarray:
+    import base64
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(image["source"].split(",", 1)[1]))).convert("RGBA"))
+
+
+def test_animated_figures_lay_the_contour_under_their_axes_as_an_image(paths, grid):
+    """plotly.js drops the contour trace while it animates frames: the same levels are drawn as an image
+    under the axes, at the domain's place, so playback never shows a blank surface."""
+    from dashboard.figures.curvature import curvature_spec
+    from dashboard.figures.schedules import schedule_comparison_spec
+
+    domain = get_surface("quadratic").domain
+    for spec in (trajectories_spec(paths, grid, domain), curvature_spec(paths, grid, domain),
+                 schedule_comparison_spec(paths, grid, domain)):
+        (image,) = spec.layout["images"]
+        assert (image["x"], image["y"], image["sizex"], image["sizey"]) == (-2.0, 2.0, 4.0, 4.0)
+        assert image["xref"] == "x" and image["yref"] == "y" and image["sizing"] == "stretch"
+        contour = spec.data[0]
+        z = np.asarray(contour["z"], float)
+        step = (z.max() - z.min()) / 29
+        assert contour["autocontour"] is False and contour["contours"]["size"] == pytest.approx(step)
+    pixels = _underlay_pixels(image)
+    assert pixels.shape == (480, 480, 4) and np.all(pixels[..., 3] == 255)
+    # the bowl's floor (centre) is the scale's white end, its rim (corner) the dark end
+    assert pixels[240, 240, :3].min() > 240 and pixels[0, 0, :3].max() < 180
+
+
+def test_the_underlay_is_transparent_where_f_is_not_finite(paths):
+    g = log_x_grid()
+    (image,) = trajectories_spec(paths, g, ((-1.0, 2.0), (-1.0, 1.0))).layout["images"]
+    pixels = _underlay_pixels(image)
+    width = pixels.shape[1]
+    assert np.all(pixels[:, : width // 4, 3] == 0)  # x < -0.25: log x is not finite
+    assert np.all(pixels[:, -width // 4:, 3] == 255)

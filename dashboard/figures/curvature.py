@@ -7,8 +7,9 @@ import plotly.graph_objects as go
 
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
-from dashboard.figures.landscape import (CriticalMark, arrow_trace, contour_trace, critical_traces,
-                                         equal_scale_axes, head_row, heads_trace, static_path_traces, trail_trace)
+from dashboard.figures.landscape import (CriticalMark, add_underlay, arrow_trace, contour_trace,
+                                         critical_traces, equal_scale_axes, head_row, heads_trace,
+                                         static_path_traces, trail_trace)
 from dashboard.figures.polyline import kept_rows
 from dashboard.figures.spec import FigureSpec
 from dashboard.figures.style import TEMPLATE, base_layout, colour, house_layout, spec_figure
@@ -68,6 +69,7 @@ def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_cont
     (x0, x1), (y0, y1) = domain
     size = 0.12 * max(x1 - x0, y1 - y0)
     spec.add(contour_trace(grid, log_contours))
+    add_underlay(spec, grid, log_contours)
     for path in paths:
         spec.add(static_path_traces(path)[0])
     for trace in critical_traces(list(critical)):

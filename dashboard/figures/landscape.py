@@ -4,7 +4,11 @@ Pure functions of numpy data (a SurfaceGrid, Trajectories, critical points) that
 """
 from __future__ import annotations
 
+import base64
+import collections
 import functools
+import hashlib
+import io
 import math
 from typing import NamedTuple
 
@@ -52,16 +56,108 @@ def compact(values: np.ndarray) -> np.ndarray:
     return values.astype(np.float32) if finite.size == 0 or float(np.max(finite)) < 1e37 else values
 
 
+def contour_levels(z: np.ndarray, ncontours: int = 28) -> tuple[float, float, float] | None:
+    """(start, end, size) of `ncontours` evenly spaced levels inside the finite range of z (None if flat)."""
+    finite = z[np.isfinite(z)]
+    if finite.size == 0 or float(np.max(finite)) <= float(np.min(finite)):
+        return None
+    lo, hi = float(np.min(finite)), float(np.max(finite))
+    size = (hi - lo) / (ncontours + 1)
+    return lo + size, hi - size / 2, size
+
+
 def contour_trace(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28) -> dict:
     label = "log(1 + f − f_min)" if log_scale else "f"
+    z = contour_values(grid, log_scale)
+    levels = contour_levels(z, ncontours)
+    contours = dict(coloring="fill")
+    if levels is not None:  # set, not left to plotly, so that contour_underlay draws the same levels
+        contours.update(start=levels[0], end=levels[1], size=levels[2])
     return dict(
-        type="contour", x=compact(grid.x), y=compact(grid.y), z=compact(contour_values(grid, log_scale)),
-        ncontours=ncontours,
+        type="contour", x=compact(grid.x), y=compact(grid.y), z=compact(z),
+        ncontours=ncontours, autocontour=levels is None,
         colorscale=CONTOUR_SCALE,
-        showscale=False, line=dict(width=0.7, color="#6b7785"), contours=dict(coloring="fill"),
+        showscale=False, line=dict(width=0.7, color="#6b7785"), contours=contours,
         hovertemplate=f"x %{{x:.3f}}<br>y %{{y:.3f}}<br>{label} %{{z:.4g}}<extra></extra>",
         name="surface", showlegend=False,
     )
+
+
+def _scale_colour(t: np.ndarray) -> np.ndarray:
+    """CONTOUR_SCALE at positions t in [0, 1], as RGB."""
+    stops = np.array([p for p, _ in CONTOUR_SCALE])
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in CONTOUR_SCALE], float)
+    return np.stack([np.interp(t, stops, rgb[:, k]) for k in range(3)], axis=-1)
+
+
+UNDERLAYS: collections.OrderedDict = collections.OrderedDict()  # grid digest -> image dict, the last 32
+UNDERLAY_CACHE_SIZE = 32
+
+
+def contour_underlay(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28, pixels: int = 480) -> dict | None:
+    """contour_underlay_image, kept for the last 32 grids (a redraw on the same surface reuses it)."""
+    digest = hashlib.blake2b(b"".join(np.ascontiguousarray(a, float).tobytes() for a in (grid.x, grid.y, grid.z))
+                             + bytes([log_scale, ncontours % 256]) + pixels.to_bytes(4, "little")).digest()
+    if digest not in UNDERLAYS:
+        UNDERLAYS[digest] = contour_underlay_image(grid, log_scale, ncontours, pixels)
+        while len(UNDERLAYS) > UNDERLAY_CACHE_SIZE:
+            UNDERLAYS.popitem(last=False)
+    UNDERLAYS.move_to_end(digest)
+    image = UNDERLAYS[digest]
+    return None if image is None else dict(image)
+
+
+def contour_underlay_image(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28, pixels: int = 480
+                           ) -> dict | None:
+    """The filled contour as a layout image under the axes (a PNG of the same levels and colours).
+
+    plotly.js removes every non-scatter trace of a figure when an animation frame is drawn without a full
+    redraw (plotly.js issues 4491 and 4596), so without this the contour vanished on ▶ Play; the image
+    stays, and the live chart draws the contour trace again when the animation stops. None if f is flat.
+    """
+    from PIL import Image
+
+    z = contour_values(grid, log_scale)
+    levels = contour_levels(z, ncontours)
+    if levels is None:
+        return None
+    x, y = np.asarray(grid.x, float), np.asarray(grid.y, float)
+    height = max(2, int(round(pixels * (y[-1] - y[0]) / max(x[-1] - x[0], y[-1] - y[0]))))
+    width = max(2, int(round(pixels * (x[-1] - x[0]) / max(x[-1] - x[0], y[-1] - y[0]))))
+    # bilinear resampling of z onto the pixel centres (rows from the top: y descending)
+    fx = np.interp(np.linspace(x[0], x[-1], width), x, np.arange(len(x)))
+    fy = np.interp(np.linspace(y[-1], y[0], height), y, np.arange(len(y)))
+    x0, y0 = np.minimum(fx.astype(int), len(x) - 2), np.minimum(fy.astype(int), len(y) - 2)
+    tx, ty = (fx - x0)[None, :], (fy - y0)[:, None]
+    z00, z01 = z[np.ix_(y0, x0)], z[np.ix_(y0, x0 + 1)]
+    z10, z11 = z[np.ix_(y0 + 1, x0)], z[np.ix_(y0 + 1, x0 + 1)]
+    zi = (z00 * (1 - tx) + z01 * tx) * (1 - ty) + (z10 * (1 - tx) + z11 * tx) * ty
+    start, end, size = levels
+    edges = np.arange(start, end + size / 2, size)
+    band = np.digitize(zi, edges)  # 0 below the first level ... len(edges) above the last
+    finite = z[np.isfinite(z)]
+    lo, hi = float(np.min(finite)), float(np.max(finite))
+    middle = np.concatenate([[lo], (edges[:-1] + edges[1:]) / 2, [hi]])  # each band's middle value
+    rgb = _scale_colour((middle[band] - lo) / (hi - lo))
+    line = np.array([int("6b7785"[i:i + 2], 16) for i in (0, 2, 4)], float)
+    boundary = np.zeros(band.shape, bool)
+    boundary[:, 1:] |= band[:, 1:] != band[:, :-1]
+    boundary[1:, :] |= band[1:, :] != band[:-1, :]
+    rgb[boundary] = 0.45 * rgb[boundary] + 0.55 * line
+    alpha = np.where(np.isfinite(zi), 255, 0)
+    image = Image.fromarray(np.dstack([rgb, alpha]).astype(np.uint8), "RGBA")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False)
+    return dict(source="data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii"),
+                xref="x", yref="y", x=float(x[0]), y=float(y[-1]), sizex=float(x[-1] - x[0]),
+                sizey=float(y[-1] - y[0]), xanchor="left", yanchor="top", sizing="stretch", layer="below")
+
+
+def add_underlay(spec: FigureSpec, grid: SurfaceGrid, log_scale: bool) -> None:
+    """Put contour_underlay under an animated figure's contour (see there why)."""
+    image = contour_underlay(grid, log_scale)
+    if image is not None:
+        spec.layout.setdefault("images", []).append(image)
 
 
 def not_finite_cells(grid: SurfaceGrid) -> tuple[list, list]:
@@ -262,9 +358,11 @@ def static_path_traces(path: PathView) -> list[dict]:
 def equal_scale_axes(spec: FigureSpec, domain, row: int = 1, col: int = 1) -> None:
     """The contour's axes over the domain with one unit as long on x as on y."""
     (x0, x1), (y0, y1) = domain
-    spec.axis("x", row, col).update(range=[x0, x1], constrain="domain", title=dict(text="x"))
+    # No grid lines: the contour covers them, but its underlay image (drawn during playback) does not.
+    spec.axis("x", row, col).update(range=[x0, x1], constrain="domain", title=dict(text="x"), showgrid=False,
+                                    zeroline=False)
     spec.axis("y", row, col).update(range=[y0, y1], scaleanchor=spec.axes(row, col)[0], scaleratio=1,
-                                    constrain="domain", title=dict(text="y"))
+                                    constrain="domain", title=dict(text="y"), showgrid=False, zeroline=False)
 
 
 def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_contours: bool = False,
@@ -291,6 +389,7 @@ def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_c
     if click_to_start:
         contour["hovertemplate"] = contour["hovertemplate"].replace("<extra>", f"<br><i>{CLICK_HINT}</i><extra>")
     assert spec.add(contour) == CLICK_TRACE_INDEX
+    add_underlay(spec, grid, log_contours)
     shading = not_finite_trace(grid)  # over the contour, but it takes no hover, so clicks reach the contour
     if shading is not None:
         spec.add(shading)

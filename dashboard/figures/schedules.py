@@ -12,8 +12,8 @@ from plotly.subplots import make_subplots
 
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
-from dashboard.figures.landscape import (CriticalMark, contour_trace, critical_traces, equal_scale_axes, path_frame,
-                                         static_path_traces)
+from dashboard.figures.landscape import (CriticalMark, add_underlay, contour_trace, critical_traces,
+                                         equal_scale_axes, path_frame, static_path_traces)
 from dashboard.figures.polyline import kept_rows
 from dashboard.figures.spec import FigureSpec
 from dashboard.figures.style import base_layout, colour, house_layout, spec_figure
@@ -93,6 +93,7 @@ def schedule_comparison_spec(paths: list[PathView], grid: SurfaceGrid, domain, *
                        subplot_titles=["", "loss f (log)", "learning rate η_t"])
     (x0, x1), (y0, y1) = domain
     spec.add(contour_trace(grid, log_contours))
+    add_underlay(spec, grid, log_contours)
     for path in paths:
         spec.add(static_path_traces(path)[0])
     for trace in critical_traces(list(critical)):
