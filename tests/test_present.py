@@ -254,7 +254,11 @@ def test_browser_presentation_and_clicker_keys():
                 assert back2 < back
                 page.keyboard.press("PageDown")
                 assert _wait_step(page, back2) == back
-                page.wait_for_function(f"() => location.search.includes('traj.step={back}')", timeout=30_000)
+                try:
+                    page.wait_for_function(f"() => location.search.includes('traj.step={back}')", timeout=30_000)
+                except Exception as error:  # noqa: BLE001 - say what the link held instead
+                    raise AssertionError(f"the link did not take step {back} within 30 s; it holds "
+                                         f"{page.evaluate('location.search')!r}") from error
                 page.keyboard.press("ArrowRight")
                 assert _wait_step(page, back) == end
                 # Esc leaves presentation mode: the sidebar comes back and `present` leaves the link
