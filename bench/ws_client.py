@@ -11,6 +11,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from websockets.sync.client import connect
 
+from dashboard.live_chart import COMPONENT_NAME as LIVE_CHART
+
 
 class StreamlitSession:
     def __init__(self, base_url: str, page_script_hash: str = "", query_string: str = ""):
@@ -58,7 +60,7 @@ class StreamlitSession:
             return
         element = delta.new_element
         which = element.WhichOneof("type")
-        if which == "bidi_component" and element.bidi_component.component_name == "dashboard.live_chart":
+        if which == "bidi_component" and element.bidi_component.component_name == LIVE_CHART:
             self.chart_specs.append(element.bidi_component.json)
         if which == "plotly_chart":
             self.chart_specs.append(element.plotly_chart.spec)

@@ -24,6 +24,7 @@ from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, col
 from dashboard.summary import distance_to_nearest
 
 CONTOUR_SCALE = [[0.0, "#ffffff"], [0.35, "#e3e8ee"], [1.0, "#8d99a6"]]
+CONTOUR_LINE = "#6b7785"
 # A click on the contour starts every path there (dashboard/live_chart.py reports clicks on any trace; the
 # contour's hover point is its nearest grid node). trajectories_figure draws the contour first.
 CLICK_TRACE_INDEX = 0
@@ -77,16 +78,20 @@ def contour_trace(grid: SurfaceGrid, log_scale: bool, ncontours: int = 28) -> di
         type="contour", x=compact(grid.x), y=compact(grid.y), z=compact(z),
         ncontours=ncontours, autocontour=levels is None,
         colorscale=CONTOUR_SCALE,
-        showscale=False, line=dict(width=0.7, color="#6b7785"), contours=contours,
+        showscale=False, line=dict(width=0.7, color=CONTOUR_LINE), contours=contours,
         hovertemplate=f"x %{{x:.3f}}<br>y %{{y:.3f}}<br>{label} %{{z:.4g}}<extra></extra>",
         name="surface", showlegend=False,
     )
 
 
+def _rgb(colour_: str) -> list[int]:
+    return [int(colour_[i:i + 2], 16) for i in (1, 3, 5)]
+
+
 def _scale_colour(t: np.ndarray) -> np.ndarray:
     """CONTOUR_SCALE at positions t in [0, 1], as RGB."""
     stops = np.array([p for p, _ in CONTOUR_SCALE])
-    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in CONTOUR_SCALE], float)
+    rgb = np.array([_rgb(c) for _, c in CONTOUR_SCALE], float)
     return np.stack([np.interp(t, stops, rgb[:, k]) for k in range(3)], axis=-1)
 
 
@@ -139,7 +144,7 @@ def contour_underlay_image(grid: SurfaceGrid, log_scale: bool, ncontours: int = 
     lo, hi = float(np.min(finite)), float(np.max(finite))
     middle = np.concatenate([[lo], (edges[:-1] + edges[1:]) / 2, [hi]])  # each band's middle value
     rgb = _scale_colour((middle[band] - lo) / (hi - lo))
-    line = np.array([int("6b7785"[i:i + 2], 16) for i in (0, 2, 4)], float)
+    line = np.array(_rgb(CONTOUR_LINE), float)
     boundary = np.zeros(band.shape, bool)
     boundary[:, 1:] |= band[:, 1:] != band[:, :-1]
     boundary[1:, :] |= band[1:, :] != band[:-1, :]
@@ -450,7 +455,7 @@ def surface_3d_figure(paths: list[PathView], grid: SurfaceGrid, *, log_scale: bo
     fig = go.Figure(layout=dict(template=TEMPLATE))
     fig.add_trace(go.Surface(x=grid.x, y=grid.y, z=z, colorscale=CONTOUR_SCALE, showscale=False, opacity=0.9,
                              name="surface", hoverinfo="skip", contours=dict(z=dict(show=True, width=1,
-                                                                                    color="#6b7785"))))
+                                                                                    color=CONTOUR_LINE))))
     z_lo, z_hi = float(np.nanmin(z)), float(np.nanmax(z))
     for path in paths:
         xy = path.traj.xy
