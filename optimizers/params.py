@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,11 @@ class Param:
     low_open: bool = False
     high_open: bool = False
     help: str = ""
+    # validate(default), checked once here: resolve() hands it out for values left at their default.
+    canonical_default: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "canonical_default", self.validate(self.default))
 
     def range_text(self) -> str:
         if self.kind == "bool":
@@ -97,14 +102,23 @@ class Param:
             raise ValueError(f"{self.name}: must be in {self.range_text()}, got {value!r}")
         return number
 
-    def traced(self, value: Any) -> np.ndarray:
-        """The value as the float64 array the jitted engine receives (choices as index, lists padded)."""
+    @property
+    def traced_size(self) -> int:
+        """How many float64 numbers `traced` gives (lists are padded to a fixed length)."""
+        return MAX_LIST_LEN if self.kind == "list" else 1
+
+    def traced_floats(self, value: Any) -> list[float]:
+        """The numbers the jitted engine receives for a value (choices as index, lists padded with +inf)."""
         if self.kind == "choice":
-            return np.asarray(float(self.choices.index(value)))
+            return [float(self.choices.index(value))]
         if self.kind == "list":
-            padded = list(value) + [math.inf] * (MAX_LIST_LEN - len(value))
-            return np.asarray(padded, dtype=np.float64)
-        return np.asarray(float(value))
+            return [float(v) for v in value] + [math.inf] * (MAX_LIST_LEN - len(value))
+        return [float(value)]
+
+    def traced(self, value: Any) -> np.ndarray:
+        """The value as the float64 array the jitted engine receives (a scalar unless a list)."""
+        floats = self.traced_floats(value)
+        return np.asarray(floats if self.kind == "list" else floats[0], dtype=np.float64)
 
 
 def _parse_float(name: str, text: str) -> float:
@@ -120,7 +134,14 @@ def resolve(params: tuple[Param, ...], given: dict[str, Any], owner: str) -> dic
     for key in given:
         if key not in by_name:
             raise ValueError(f"{owner} has no parameter {key!r}{suggest(key, by_name)}")
-    return {p.name: p.validate(given.get(p.name, p.default)) for p in params}
+    return {p.name: p.canonical_default if p.name not in given or _is_default(p, given[p.name]) else p.validate(
+        given[p.name]) for p in params}
+
+
+def _is_default(param: Param, value: Any) -> bool:
+    """The value is the default itself (same type, equal), so validating it again would return the default."""
+    default = param.canonical_default
+    return type(value) is type(default) and value == default
 
 
 def traced(params: tuple[Param, ...], values: dict[str, Any]) -> dict[str, np.ndarray]:

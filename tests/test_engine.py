@@ -1,4 +1,6 @@
 """The scanned engine against plain loops, its statuses, batching, options, and compilation counts."""
+import re
+
 import numpy as np
 import pytest
 
@@ -163,7 +165,7 @@ def test_trace_loop_compiles_as_one_function():
     """The scan runs as one compiled function (XLA's small-loop call), not a thunk per kernel per step:
     optimizers/xla_cpu.py raises the threshold before the backend starts; without it a step costs 8x."""
     config = gd(0.1, steps=300)
-    inputs = engine.resolve_config(config).inputs
+    inputs = engine.resolve_config(config).packed
     rows = engine.bucket(300) + 1
     text = engine.programs("quadratic").trace.lower("sgd", "constant", rows, inputs).compile().as_text()
     computation, homes = None, []
@@ -173,6 +175,26 @@ def test_trace_loop_compiles_as_one_function():
         elif " while(" in line and f"f64[{rows}," in line:  # the scan over the trace's rows
             homes.append(computation)
     assert homes and all(home.endswith("_computation") for home in homes), homes  # inside a small call
+
+
+def test_whole_trace_runs_as_one_function():
+    """xla_cpu.in_one_function: the trace's entry is a few thunks, which XLA runs in sequence on the
+    caller's thread, not three dozen scalar kernels run as a dataflow graph that wakes its thread pool."""
+    config = gd(0.1, steps=300)
+    text = engine.programs("quadratic").trace.lower(
+        "sgd", "constant", engine.bucket(300) + 1, engine.resolve_config(config).packed).compile().as_text()
+    entry = text[text.index("\nENTRY"):]
+    instructions = [line.split(" = ", 1)[1] for line in entry[:entry.index("\n}")].splitlines() if " = " in line]
+    thunks = [i for i in instructions if re.search(r"\b(fusion|call|copy|conditional|while|custom-call)\(", i)]
+    assert len(thunks) <= 8, thunks  # XLA's ThunkExecutor runs up to 8 thunks sequentially
+
+
+def test_cpu_dispatch_is_synchronous():
+    """optimizers/xla_cpu.py turns JAX's asynchronous CPU dispatch off before the backend starts (a trace
+    between other work took 1.5x as long with it on: bench/engine_bench.py)."""
+    import jax
+
+    assert jax.config.read("jax_cpu_enable_async_dispatch") is False
 
 
 @pytest.mark.parametrize("flags, expected", [

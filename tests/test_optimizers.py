@@ -503,6 +503,25 @@ def test_invalid_hyperparameters_raise_value_error(rule, kwargs, message):
         resolve_config(rosenbrock_config(rule, **kwargs))
 
 
+def test_values_left_at_their_default_skip_nothing_that_validation_would_catch():
+    """resolve() hands out a parameter's validated default for a value equal to it (same type), and
+    validates everything else; a default that does not validate cannot be declared."""
+    from optimizers.params import Param
+
+    lr = Param("lr", 1e-3, 0.0, 1.0, low_open=True)
+    steps = Param("steps", 100, 1, 1000, kind="int")
+    assert resolve((lr, steps), {"lr": 1e-3, "steps": 100}, "t") == {"lr": 1e-3, "steps": 100}
+    assert type(resolve((steps,), {"steps": 100.0}, "t")["steps"]) is int  # a float 100.0 is validated
+    assert resolve((lr,), {"lr": "1e-3"}, "t") == {"lr": 1e-3}  # a string is not the default: parsed
+    for bad in (float("nan"), float("inf"), -1e-3, 0.0, "fast"):
+        with pytest.raises(ValueError, match="lr"):
+            resolve((lr,), {"lr": bad}, "t")
+    with pytest.raises(ValueError, match="steps"):
+        resolve((steps,), {"steps": 100.5}, "t")
+    with pytest.raises(ValueError, match="beta"):
+        Param("beta", 1.0, 0.0, 1.0, high_open=True)
+
+
 def test_flags_and_numbers_never_recompile():
     for rule in ("adam", "rmsprop", "sgd", "newton", "nadam"):
         engine_path(rule, (("lr", 0.01),))
