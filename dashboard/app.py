@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import live_chart, stale_widgets, urlstate, xla_cache  # noqa: E402
+from dashboard import heap, live_chart, stale_widgets, urlstate, xla_cache  # noqa: E402
 from dashboard.present import presentation_controls  # noqa: E402
 from dashboard.scene import shared_controls  # noqa: E402
 
@@ -58,6 +58,7 @@ def main() -> None:
     shared_controls()
     page.run()
     urlstate.finish()  # the controls that differ from their defaults go into the link
+    heap.freeze_once()  # after the first run's imports: Streamlit's collection after each run stays short
     with st.sidebar.expander("Link to this scene"):
         st.caption("The address bar always holds this scene; copy it from there or here.")
         st.code(urlstate.link() or "(open the app in a browser to see its address)", language=None,

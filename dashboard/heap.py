@@ -1,0 +1,31 @@
+"""Short full garbage collections: what lives as long as the server is taken out of the collector's sight.
+
+Streamlit collects all generations after every script run (`gc.collect(2)`, its `runner.postScriptGC`),
+holding the GIL: no other session's script runs and no websocket message goes out meanwhile. With JAX,
+plotly, pandas and Streamlit imported the heap holds about 220 000 tracked objects (modules, functions,
+classes, docstrings' containers), and that collection took 135-165 ms of every redraw's 100-250 ms.
+`gc.freeze()` moves the objects alive now into a permanent generation that collections skip; after the
+first run, when the landing page's imports are done, a full collection takes 0.2-3.5 ms.
+
+A frozen object that later becomes part of a garbage cycle is never freed, so this runs once per process,
+after a collection (no garbage is frozen), and freezes only what one finished page run left alive.
+"""
+from __future__ import annotations
+
+import gc
+import threading
+
+_lock = threading.Lock()
+_frozen = False
+
+
+def freeze_once() -> bool:
+    """Collect, then freeze the heap, the first time it is called in this process; True if it froze now."""
+    global _frozen
+    with _lock:
+        if _frozen:
+            return False
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+        return True
