@@ -1,11 +1,12 @@
 """Short full garbage collections: what lives as long as the server is taken out of the collector's sight.
 
-Streamlit collects all generations after every script run (`gc.collect(2)`, its `runner.postScriptGC`),
-holding the GIL: no other session's script runs and no websocket message goes out meanwhile. With JAX,
-plotly, pandas and Streamlit imported the heap holds about 220 000 tracked objects (modules, functions,
-classes, docstrings' containers), and that collection took 135-165 ms of every redraw's 100-250 ms.
-`gc.freeze()` moves the objects alive now into a permanent generation that collections skip; after the
-first run, when the landing page's imports are done, a full collection takes 0.2-3.5 ms.
+A full collection (`gc.collect(2)`) holds the GIL: no other session's script runs and no websocket message
+goes out meanwhile. With JAX, plotly, pandas and Streamlit imported the heap holds about 220 000 tracked
+objects (modules, functions, classes and their containers), and a full collection over them took
+135-165 ms. Streamlit ran one after every script run (`runner.postScriptGC`, now off in
+.streamlit/config.toml), and Python runs them on its own as objects accumulate. `gc.freeze()` moves the
+objects alive now into a permanent generation that collections skip; after the first run, when the
+landing page's imports are done, a full collection takes 0.2-3.5 ms.
 
 A frozen object that later becomes part of a garbage cycle is never freed, so this runs once per process,
 after a collection (no garbage is frozen), and freezes only what one finished page run left alive.

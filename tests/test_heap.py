@@ -37,6 +37,13 @@ def test_first_run_freezes_the_imports_and_full_collections_walk_little():
     assert result["walked"] < result["frozen"] / 4, result
 
 
+def test_streamlit_does_not_collect_after_every_run():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
 def test_freeze_once_collects_first_and_freezes_once():
     import gc
 
