@@ -8,7 +8,7 @@ import pytest
 from dashboard import engine
 from dashboard.critical import critical_points, minima
 from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure, stability_line
-from dashboard.figures.curves import PathView, frame_rows, loss_change, log_axis_range
+from dashboard.figures.curves import PathView, frame_rows, log_axis, loss_change, log_axis_range
 from dashboard.figures.landscape import (CLICK_HINT, CLICK_TRACE_INDEX, trajectories_spec, NOT_FINITE_NAME, arrow_trace,
                                          contour_values, surface_3d_figure, trajectories_figure)
 from dashboard.figures.style import TEMPLATE, colour
@@ -167,6 +167,24 @@ def test_curvature_figures(paths, grid):
     newton = newton_figure(grid, (1.0, 1.0), np.array([1.0, 10.0]), np.array([1.0, 10.0]), np.eye(2), 0.1)
     tips = {t.name: (t.x[1], t.y[1]) for t in newton.data if t.name and "Newton" in t.name}
     assert np.allclose(tips["Newton −H⁻¹∇f"], (0.0, 0.0))
+
+
+@pytest.mark.parametrize("lo, hi", [(10.0, 10.0), (3.0, 7.0), (1e-9, 1.2e-9), (2e5, 3e5), (0.004, 0.006), (1.0, 40.0)])
+def test_narrow_log_axes_are_labelled_with_whole_numbers(lo, hi):
+    """Over a few decades plotly writes bare digits ("4 3 2" above 10): the labels are the tick values."""
+    y_range = log_axis_range([lo, hi])
+    axis = log_axis(y_range)
+    ticks, texts = axis["tickvals"], axis["ticktext"]
+    assert len(ticks) >= 3 and all(y_range[0] <= np.log10(t) <= y_range[1] for t in ticks)
+    assert [float(text) for text in texts] == pytest.approx(ticks, rel=1e-3)
+    assert log_axis(log_axis_range([1e-6, 1.0])) == {"type": "log", "range": log_axis_range([1e-6, 1.0])}
+
+
+def test_condition_number_panel_reads_ten_for_the_kappa_ten_ravine(paths, grid):
+    fig = curvature_figure(paths, grid, get_surface("quadratic").domain)  # κ = 10 everywhere
+    axis = fig.layout.yaxis3  # row 2, col 2: κ along the paths
+    assert axis.type == "log" and "10" in axis.ticktext
+    assert all(float(text) > 0 for text in axis.ticktext)
 
 
 def test_surface_3d_and_log_axis(paths, grid):

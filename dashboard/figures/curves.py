@@ -53,6 +53,32 @@ def log_axis_range(values, floor_ratio: float = 1e-14, pad: float = 0.15) -> lis
     return [lo_log - pad, hi_log + pad]
 
 
+NARROW_LOG_SPAN = 2.5  # decades: below this plotly labels a log axis with bare digits ("2 3 4 10 9 8 ...")
+
+
+def log_axis(y_range: list[float]) -> dict:
+    """A log y-axis over [log10 lo, log10 hi]; a narrow one is labelled at 1-2-5 values written out in full.
+
+    Over less than a few decades plotly writes the digits between powers of ten as bare digits, so a constant
+    condition number of 10 read "4 3 2" above "10" and "9 8 7 ... 3" below it.
+    """
+    axis = {"type": "log", "range": y_range}
+    if y_range[1] - y_range[0] < NARROW_LOG_SPAN:
+        decades = range(math.floor(y_range[0]) - 1, math.ceil(y_range[1]) + 1)
+        for mantissas in ((1, 2, 5), range(1, 10)):  # 1-2-5, or every digit on a very narrow axis
+            ticks = [m * 10.0 ** d for d in decades for m in mantissas
+                     if y_range[0] <= math.log10(m * 10.0 ** d) <= y_range[1]]
+            if len(ticks) >= 3:
+                break
+        axis.update(tickmode="array", tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
+    return axis
+
+
+def _tick_text(value: float) -> str:
+    """3 significant digits, exponents without '+' or leading zeros: 20, 0.005, 2e5, 8e-10."""
+    return f"{value:.3g}".replace("e+", "e").replace("e0", "e").replace("e-0", "e-")
+
+
 def linear_axis_range(values, pad: float = 0.06) -> list[float]:
     values = np.asarray(values, float).ravel()
     values = values[np.isfinite(values)]
@@ -109,7 +135,7 @@ def add_panel(spec: FigureSpec, panel: Panel, paths: list[PathView], row: int, c
                  row, col)
     if use_log:
         y_range = log_axis_range(joined)
-        spec.axis("y", row, col).update(type="log", range=y_range)
+        spec.axis("y", row, col).update(log_axis(y_range))
         cursor_y = [10 ** y_range[0], 10 ** y_range[1]]
     else:
         y_range = linear_axis_range(joined)
@@ -174,7 +200,7 @@ def add_loss_change_panel(spec: FigureSpec, paths: list[PathView], row: int, col
                      row, col)
     every = np.abs(np.concatenate(decreases)) if decreases else np.array([])
     y_range = log_axis_range(every) or [-1.0, 0.0]
-    spec.axis("y", row, col).update(type="log", range=y_range)
+    spec.axis("y", row, col).update(log_axis(y_range))
     spec.axis("x", row, col).update(range=[0, max(n_rows - 1, 1)])
     cursor_y = [10 ** y_range[0], 10 ** y_range[1]]
 
