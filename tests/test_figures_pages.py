@@ -279,6 +279,10 @@ def test_stochastic_figures():
     mean = next(t for t in fig.data if t.name == "mean of 3 seeds")
     assert np.allclose(np.c_[mean.x, mean.y], np.mean([r.xy for r in runs], axis=0))
     assert any(t.name == "noise floor 0.2" for t in fig.data)
+    fig = fst.seed_fan_figure(runs, sto.mean_path([r.xy for r in runs]), grid, ((-2, 2), (-2, 2)), log_loss=True)
+    loss_axis = fig.layout.yaxis2  # losses 0.1-1: labelled 0.1, 0.2, 0.5, 1, not plotly's bare digits
+    assert loss_axis.type == "log" and [float(t) for t in loss_axis.ticktext] == pytest.approx(loss_axis.tickvals)
+    assert "0.5" in loss_axis.ticktext
     fig = fst.holdout_figure(np.linspace(1, 0.1, 6), np.array([1, 0.8, 0.7, 0.75, 0.8, 0.9]), 2, 4)
     star = next(t for t in fig.data if (t.name or "").startswith("best held-out"))
     assert star.x[0] == 2 and star.y[0] == 0.7

@@ -11,7 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.engine import SurfaceGrid
-from dashboard.figures.curves import log_axis_range
+from dashboard.figures.curves import log_axis, log_axis_range
 from dashboard.figures.landscape import CriticalMark, contour_values, critical_traces
 from dashboard.figures.style import PALETTE, TEMPLATE, base_layout, colour
 
@@ -128,7 +128,7 @@ def loss_fan_figure(curves: list[FanCurve], *, present: bool = False, height: in
                                  line=dict(color=colour(curve.slot), width=2.5),
                                  hovertemplate=f"{curve.label}<br>step %{{x}}<br>loss %{{y:.4g}}<extra></extra>"))
     y_range = log_axis_range(np.concatenate(every), floor_ratio=1e-16)
-    fig.update_yaxes(type="log", title_text="loss f", **({"range": y_range} if y_range else {}))
+    fig.update_yaxes(log_axis(y_range) if y_range else {"type": "log"}, title_text="loss f")
     fig.update_xaxes(title_text="step")
     base_layout(fig, present=present, height=height)
     return fig
@@ -199,6 +199,6 @@ def range_test_figure(lr, loss, suggested_lr: float | None, *, steepest_lr: floa
                                  marker=dict(color=colour(1), size=14, symbol="star")))
     fig.update_xaxes(type="log", title_text="learning rate η (grows each step)")
     y_range = log_axis_range(shown, floor_ratio=1e-16)
-    fig.update_yaxes(type="log", title_text="loss f", **({"range": y_range} if y_range else {}))
+    fig.update_yaxes(log_axis(y_range) if y_range else {"type": "log"}, title_text="loss f")
     base_layout(fig, present=present, height=height)
     return fig

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.engine import SurfaceGrid
-from dashboard.figures.curves import log_axis_range
+from dashboard.figures.curves import log_axis, log_axis_range
 from dashboard.figures.landscape import CriticalMark, contour_trace, critical_traces
 from dashboard.figures.style import base_layout, colour
 
@@ -63,7 +63,7 @@ def _loss_axis(fig, losses, row, col, log: bool):
     joined = np.concatenate([np.asarray(v, float).ravel() for v in losses]) if losses else np.array([])
     y_range = log_axis_range(joined, floor_ratio=1e-12) if log else None
     if log and y_range is not None:
-        fig.update_yaxes(type="log", range=y_range, row=row, col=col)
+        fig.update_yaxes(log_axis(y_range), row=row, col=col)
     fig.update_xaxes(title_text="step", row=row, col=col)
 
 
@@ -157,7 +157,7 @@ def holdout_figure(train: np.ndarray, heldout: np.ndarray, best_step: int, stop_
                                  marker=dict(symbol="x", size=14, color=colour(2))))
     if log_loss:
         y_range = log_axis_range(np.concatenate([train, heldout]), floor_ratio=1e-12)
-        fig.update_yaxes(type="log", **({"range": y_range} if y_range else {}))
+        fig.update_yaxes(log_axis(y_range) if y_range else {"type": "log"})
     fig.update_xaxes(title_text="step")
     fig.update_yaxes(title_text="loss")
     base_layout(fig, present=present, height=height)
