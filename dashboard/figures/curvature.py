@@ -6,8 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.engine import SurfaceGrid
-from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
-from dashboard.figures.landscape import (CriticalMark, add_underlay, arrow_trace, contour_trace,
+from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows, join_panel
+from dashboard.figures.landscape import (CriticalMark, add_surface, arrow_trace, contour_trace,
                                          critical_traces, equal_scale_axes, head_row, heads_trace,
                                          static_path_traces, trail_trace)
 from dashboard.figures.polyline import kept_rows
@@ -68,8 +68,7 @@ def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_cont
                                        "condition number |λ|max / |λ|min"])
     (x0, x1), (y0, y1) = domain
     size = 0.12 * max(x1 - x0, y1 - y0)
-    spec.add(contour_trace(grid, log_contours))
-    add_underlay(spec, grid, log_contours)
+    add_surface(spec, grid, log_contours)
     for path in paths:
         spec.add(static_path_traces(path)[0])
     for trace in critical_traces(list(critical)):
@@ -100,11 +99,8 @@ def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_cont
                           legendgroup=path.label, showlegend=False,
                           hovertemplate=f"{path.label}<br>step %{{x}}<br>stable while λmax < %{{y:.4g}}"
                                         "<extra></extra>"), 1, 2)
-    indices, traces = add_panel(spec, Panel("λmax", lambda t: t.eigvals[:, 1], log=False), paths, 1, 2, n_rows,
-                                frames)
-    animated += indices
-    for i, frame_traces in enumerate(traces):
-        per_frame[i] += frame_traces
+    lambda_max = Panel("λmax", lambda t: t.eigvals[:, 1], log=False)
+    indices = join_panel(animated, per_frame, add_panel(spec, lambda_max, paths, 1, 2, n_rows, frames))
     every = np.concatenate([p.traj.eigvals.ravel() for p in paths] + [b[np.isfinite(b)] for b in bounds])
     every = every[np.isfinite(every)]
     if every.size:
@@ -115,10 +111,8 @@ def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_cont
         spec.data[indices[0]]["y"] = [lo - pad, hi + pad]
         for i in range(len(frames)):
             per_frame[i][-2]["y"] = [lo - pad, hi + pad]
-    indices, traces = add_panel(spec, Panel("κ", condition_numbers, log=True), paths, 2, 2, n_rows, frames)
-    animated += indices
-    for i, frame_traces in enumerate(traces):
-        per_frame[i] += frame_traces
+    kappa = Panel("κ", condition_numbers, log=True)
+    join_panel(animated, per_frame, add_panel(spec, kappa, paths, 2, 2, n_rows, frames))
     equal_scale_axes(spec, domain)
     spec.axis("x", 2, 2)["title"] = dict(text="step")
     spec.update_layout(**house_layout(present=present, height=height))

@@ -1,7 +1,8 @@
 """Per-step curves (loss, distance, gradient norm, loss change) and the playback controls they share.
 
 Figure helpers here add traces to a FigureSpec (dashboard/figures/spec.py) at a given subplot and return
-the indices of the traces that animate, so one playback control can move a path on a contour and a step cursor on every curve.
+the indices of the traces that animate, so one playback control can move a path on a contour and a step
+cursor on every curve.
 """
 from __future__ import annotations
 
@@ -155,6 +156,17 @@ def _add_cursor(spec: FigureSpec, row: int, col: int, per_frame: list[list[dict]
                 ) -> tuple[list[int], list[list[dict]]]:
     """Add the last frame's cursor traces to a subplot; returns their indices and the frames' traces."""
     return [spec.add(trace, row, col) for trace in per_frame[-1]], per_frame
+
+
+def join_panel(animated: list[int], per_frame: list[list[dict]],
+               panel: tuple[list[int], list[list[dict]]]) -> list[int]:
+    """Add a panel's (animated indices, traces per frame), as add_panel returns them, to the figure's own
+    lists that add_playback takes; returns the panel's indices."""
+    indices, traces = panel
+    animated += indices
+    for frame, frame_traces in zip(per_frame, traces, strict=True):
+        frame += frame_traces
+    return indices
 
 
 def loss_change(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:

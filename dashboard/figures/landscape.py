@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import (Panel, PathView, add_loss_change_panel, add_panel, add_playback, at_row,
-                                      frame_rows)
+                                      frame_rows, join_panel)
 from dashboard.figures.polyline import kept_rows
 from dashboard.figures.spec import FigureSpec
 from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, colour, house_layout, spec_figure
@@ -158,11 +158,17 @@ def contour_underlay_image(grid: SurfaceGrid, log_scale: bool, ncontours: int = 
                 sizey=float(y[-1] - y[0]), xanchor="left", yanchor="top", sizing="stretch", layer="below")
 
 
-def add_underlay(spec: FigureSpec, grid: SurfaceGrid, log_scale: bool) -> None:
-    """Put contour_underlay under an animated figure's contour (see there why)."""
+def add_surface(spec: FigureSpec, grid: SurfaceGrid, log_scale: bool, click_hint: bool = False) -> int:
+    """An animated figure's contour (first subplot) with contour_underlay under it (see there why); with
+    click_hint its hover says that a click starts the paths there. Returns the contour's trace index."""
+    contour = contour_trace(grid, log_scale)
+    if click_hint:
+        contour["hovertemplate"] = contour["hovertemplate"].replace("<extra>", f"<br><i>{CLICK_HINT}</i><extra>")
+    index = spec.add(contour)
     image = contour_underlay(grid, log_scale)
     if image is not None:
         spec.layout.setdefault("images", []).append(image)
+    return index
 
 
 def not_finite_cells(grid: SurfaceGrid) -> tuple[list, list]:
@@ -390,11 +396,7 @@ def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_c
     )
     (x0, x1), (y0, y1) = domain
     span = max(x1 - x0, y1 - y0)
-    contour = contour_trace(grid, log_contours)
-    if click_to_start:
-        contour["hovertemplate"] = contour["hovertemplate"].replace("<extra>", f"<br><i>{CLICK_HINT}</i><extra>")
-    assert spec.add(contour) == CLICK_TRACE_INDEX
-    add_underlay(spec, grid, log_contours)
+    assert add_surface(spec, grid, log_contours, click_hint=click_to_start) == CLICK_TRACE_INDEX
     shading = not_finite_trace(grid)  # over the contour, but it takes no hover, so clicks reach the contour
     if shading is not None:
         spec.add(shading)
@@ -413,14 +415,8 @@ def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_c
         (Panel("‖∇f‖", lambda t: t.grad_norm, log=True), 3),
     ]
     for panel, row in panels:
-        indices, traces = add_panel(spec, panel, paths, row, 2, n_rows, frames)
-        animated += indices
-        for i, frame_traces in enumerate(traces):
-            per_frame[i] += frame_traces
-    indices, traces = add_loss_change_panel(spec, paths, 4, 2, n_rows, frames)
-    animated += indices
-    for i, frame_traces in enumerate(traces):
-        per_frame[i] += frame_traces
+        join_panel(animated, per_frame, add_panel(spec, panel, paths, row, 2, n_rows, frames))
+    join_panel(animated, per_frame, add_loss_change_panel(spec, paths, 4, 2, n_rows, frames))
     equal_scale_axes(spec, domain)
     spec.axis("x", 4, 2)["title"] = dict(text="step")
     spec.update_layout(**house_layout(present=present, height=height))

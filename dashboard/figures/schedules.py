@@ -11,8 +11,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.engine import SurfaceGrid
-from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows
-from dashboard.figures.landscape import (CriticalMark, add_underlay, contour_trace, critical_traces,
+from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows, join_panel
+from dashboard.figures.landscape import (CriticalMark, add_surface, critical_traces,
                                          equal_scale_axes, path_frame, static_path_traces)
 from dashboard.figures.polyline import kept_rows
 from dashboard.figures.spec import FigureSpec
@@ -92,8 +92,7 @@ def schedule_comparison_spec(paths: list[PathView], grid: SurfaceGrid, domain, *
                        horizontal_spacing=0.09, vertical_spacing=0.12,
                        subplot_titles=["", "loss f (log)", "learning rate η_t"])
     (x0, x1), (y0, y1) = domain
-    spec.add(contour_trace(grid, log_contours))
-    add_underlay(spec, grid, log_contours)
+    add_surface(spec, grid, log_contours)
     for path in paths:
         spec.add(static_path_traces(path)[0])
     for trace in critical_traces(list(critical)):
@@ -105,10 +104,7 @@ def schedule_comparison_spec(paths: list[PathView], grid: SurfaceGrid, domain, *
     panels = ((Panel("loss", lambda t: t.loss, log=True), 1),
               (Panel("η", lambda t: np.append(t.lr[:-1], np.nan), log=False), 2))
     for panel, row in panels:
-        indices, traces = add_panel(spec, panel, paths, row, 2, n_rows, frames)
-        animated += indices
-        for i, frame_traces in enumerate(traces):
-            per_frame[i] += frame_traces
+        join_panel(animated, per_frame, add_panel(spec, panel, paths, row, 2, n_rows, frames))
     equal_scale_axes(spec, domain)
     spec.axis("x", 2, 2)["title"] = dict(text="step")
     spec.update_layout(**house_layout(present=present, height=height))
