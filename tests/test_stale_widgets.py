@@ -31,7 +31,7 @@ def test_redraws_leave_no_figures_behind():
 
 
 def test_a_click_on_the_contour_moves_the_start():
-    """A click on the contour's click grid comes back from the live chart as a trigger event ("click") and
+    """A click on the contour comes back from the live chart as a trigger event ("click") and
     moves the start point, also after redraws and the pruning of stale widget metadata."""
     at = open_page()
     for step in range(3):  # a few redraws first, so that pruning has run
