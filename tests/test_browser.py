@@ -148,3 +148,79 @@ def test_playback_keeps_the_surface_in_view(app):
         page.wait_for_function(f"(last) => ({SHOWN_FRAME})() === last && ({CONTOUR_PATHS})() > 0",
                                arg=last, timeout=60_000, polling=50)
         assert page.locator(EXCEPTION).count() == 0
+
+
+QUICK_DRAWS = "() => document.querySelector('.live-plotly').__liveQuickDraws || 0"
+# Where the drawn plot differs from the figure last sent: each trace's data, axis ranges, the frames' data
+# and the playback slider's position (an empty list when the plot shows exactly that figure).
+DRAWN_VS_SENT = """() => {
+  const gd = document.querySelector('.live-plotly'), sent = JSON.parse(gd.__liveFigure), differ = [];
+  const TYPES = {f8: Float64Array, f4: Float32Array, i1: Int8Array, i2: Int16Array, i4: Int32Array,
+                 u1: Uint8Array, u2: Uint16Array, u4: Uint32Array};
+  const plain = (v) => {  // plotly.js keeps decoded typed arrays where the figure sent base64 ({dtype, bdata})
+    if (ArrayBuffer.isView(v)) return Array.from(v);
+    if (Array.isArray(v)) return v.map(plain);
+    if (v && typeof v === 'object') {
+      if (typeof v.bdata === 'string') {
+        const bytes = Uint8Array.from(atob(v.bdata), (c) => c.charCodeAt(0));
+        return Array.from(new TYPES[v.dtype](bytes.buffer));
+      }
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, plain(v[k])]));
+    }
+    return v;
+  };
+  const same = (a, b) => JSON.stringify(plain(a)) === JSON.stringify(plain(b));
+  if (gd.data.length !== sent.data.length) differ.push('trace count');
+  sent.data.forEach((trace, i) => {
+    for (const key of ['x', 'y', 'text', 'marker', 'customdata', 'hovertext'])
+      if (key in trace && !same(gd.data[i][key], trace[key])) differ.push(`trace ${i} ${key}`);
+  });
+  for (const [key, axis] of Object.entries(sent.layout))
+    if (/^[xy]axis[0-9]*$/.test(key) && axis.range && !same(gd.layout[key].range, axis.range)) differ.push(key);
+  const frames = gd._transitionData._frames;
+  if (frames.length !== sent.frames.length) differ.push('frame count');
+  sent.frames.forEach((frame, j) => { if (!same(frames[j] && frames[j].data, frame.data)) differ.push(`frame ${j}`); });
+  (sent.layout.sliders || []).forEach((slider, i) => {
+    if (gd.layout.sliders[i].active !== slider.active) differ.push(`slider ${i}`); });
+  return differ;
+}"""
+
+
+def test_slider_moves_update_the_plot_in_place_and_exactly(app):
+    """A move that changes only the paths takes the live chart's quick update (Plotly.animate of the changed
+    traces, new axis ranges and frames, no full redraw), and the plot then holds exactly the figure sent:
+    every trace's data, the axis ranges, every playback frame; the surface stays drawn. A change of the
+    figure's make-up (the step arrows switched off) goes through Plotly.react and is exact too."""
+    url, _started = app
+    with chromium_page(width=1600, height=1400) as page:
+        page.goto(url)
+        page.wait_for_function(f"() => ({FINGERPRINT_JS})() !== null", timeout=120_000)
+        _wait_idle(page)
+        slider = page.locator(SLIDER).first
+        for move in range(3):
+            before, quick = page.evaluate(FINGERPRINT_JS), page.evaluate(QUICK_DRAWS)
+            slider.focus()
+            slider.press("ArrowRight" if move != 1 else "ArrowLeft")
+            _wait_change(page, before)
+            _wait_idle(page)
+            page.wait_for_timeout(300)
+            assert page.evaluate(QUICK_DRAWS) == quick + 1, "a move of the start did not take the quick update"
+            assert page.evaluate(DRAWN_VS_SENT) == [], f"move {move}: the plot differs from the figure sent"
+            assert page.evaluate(CONTOUR_PATHS) > 0, "the contour went missing"
+        # The step cursor moves the playback slider and the animated traces.
+        before, quick = page.evaluate(FINGERPRINT_JS), page.evaluate(QUICK_DRAWS)
+        page.get_by_role("button", name="◀ step").first.click()
+        _wait_change(page, before)
+        _wait_idle(page)
+        page.wait_for_timeout(300)
+        assert page.evaluate(QUICK_DRAWS) == quick + 1
+        assert page.evaluate(DRAWN_VS_SENT) == []
+        quick, traces = page.evaluate(QUICK_DRAWS), page.evaluate("() => document.querySelector('.live-plotly').data.length")
+        page.get_by_text("step arrows").first.click()
+        page.wait_for_function(f"(n) => document.querySelector('.live-plotly').data.length !== n", arg=traces,
+                               timeout=30_000)
+        _wait_idle(page)
+        page.wait_for_timeout(300)
+        assert page.evaluate(QUICK_DRAWS) == quick, "a figure with other traces must be redrawn in full"
+        assert page.evaluate(DRAWN_VS_SENT) == []
+        assert page.locator(EXCEPTION).count() == 0
