@@ -68,22 +68,34 @@ function shapeOf(figure) {
   const layout = {}, ranges = {};
   for (const [key, value] of Object.entries(figure.layout || {})) {
     if (AXIS.test(key) && value && value.range) {
-      const { range, ...axis } = value;
-      layout[key] = axis;
-      ranges[key + ".range"] = range;
+      layout[key] = { ...value, range: "given" };  // an axis that gains or loses its range is a new layout
+      ranges[key + ".range"] = value.range;
     } else if (key === "sliders" && Array.isArray(value)) {
       layout[key] = value.map(({ active, ...slider }) => slider);
     } else layout[key] = value;
   }
   const frames = (figure.frames || []).map((frame) => [frame.name, frame.traces, frame.layout ? 1 : 0,
     (frame.data || []).map((d) => Object.keys(d).sort().join())]);
-  return { traces, data, ranges, layout: JSON.stringify(layout) + JSON.stringify(frames),
+  // plotly.js drops the non-scatter traces (a contour, a heatmap) from the plot when it animates without a
+  // redraw: a figure may take the quick update only if it has none, or lays an image under them (the
+  // contour underlay of dashboard/figures/landscape.py), which shows until they are drawn again.
+  const others = figure.data.some((trace) => (trace.type || "scatter") !== "scatter");
+  return { traces, data, ranges, layout: JSON.stringify(layout) + JSON.stringify(frames), others,
+           quick: !others || (figure.layout.images || []).length > 0,
            active: (figure.layout.sliders || []).map((slider) => slider.active) };
+}
+
+// The dropped traces come back in a full redraw once the chart has been still for SETTLE_MS (a run of
+// quick updates, a slider held down, pays for one).
+const SETTLE_MS = 1500;
+function settle(Plotly, div) {
+  clearTimeout(div.__liveSettle);
+  div.__liveSettle = setTimeout(() => { if (!div.__livePlaying && div.isConnected) Plotly.redraw(div); }, SETTLE_MS);
 }
 
 function quickUpdate(Plotly, div, figure, shape, config) {
   const old = div.__liveShape;
-  if (!old || div.__livePlaying || old.config !== config || old.layout !== shape.layout
+  if (!old || !shape.quick || div.__livePlaying || old.config !== config || old.layout !== shape.layout
       || old.traces.length !== shape.traces.length || old.traces.some((t, i) => t !== shape.traces[i])) return null;
   const traces = [], indices = [];
   shape.data.forEach((data, i) => {
@@ -94,11 +106,16 @@ function quickUpdate(Plotly, div, figure, shape, config) {
       traces.push(update);
     }
   });
+  // Only the ranges that moved: animating an axis range redraws its ticks (about 10 ms an axis).
+  const ranges = {};
+  for (const [key, range] of Object.entries(shape.ranges))
+    if (JSON.stringify(range) !== JSON.stringify(old.ranges[key])) ranges[key] = range;
   div.__liveQuick = (div.__liveQuick || 0) + 1;
-  return Plotly.animate(div, { data: traces, traces: indices, layout: shape.ranges },
+  return Plotly.animate(div, { data: traces, traces: indices, layout: ranges },
                         { transition: { duration: 0 }, frame: { duration: 0, redraw: false }, mode: "immediate" })
     .then(() => (figure.frames || []).length ? Plotly.addFrames(div, figure.frames) : null)
     .then(() => {
+      if (shape.others) settle(Plotly, div);
       const moved = {};
       shape.active.forEach((active, i) => { if (active !== old.active[i]) moved[`sliders[${i}].active`] = active; });
       return Object.keys(moved).length ? Plotly.relayout(div, moved) : null;
@@ -125,6 +142,7 @@ export default function (component) {
     const shape = shapeOf(figure), config = JSON.stringify(data.config);
     const quick = quickUpdate(Plotly, div, figure, shape, config);
     div.__liveQuickDraws = (div.__liveQuickDraws || 0) + (quick ? 1 : 0);
+    if (!quick) clearTimeout(div.__liveSettle);
     const update = quick || Plotly.react(div, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
                                                config: data.config});
     return update.then(() => {
@@ -146,10 +164,25 @@ export default function (component) {
       }
       if (data.clicks && !div.__liveClicks) {
         div.__liveClicks = true;
-        div.on("plotly_click", (event) => {
-          const point = event.points && event.points[0];
+        const report = (point) => {
           if (point) div.__liveSetTrigger("click", {curve: point.curveNumber, x: point.x, y: point.y});
-        });
+        };
+        div.on("plotly_click", (event) => { div.__liveClicked = true; report(event.points && event.points[0]); });
+        // After a quick update that moved no axis, plotly.js (3.x) sends no plotly_click although its hover
+        // still works: a press released in place over a hovered point, that plotly.js did not report, is
+        // reported as a click on that point.
+        div.on("plotly_hover", (event) => { div.__liveHover = event.points && event.points[0]; });
+        div.on("plotly_unhover", () => { div.__liveHover = null; });
+        div.addEventListener("pointerdown", (event) => {
+          div.__liveDown = [event.clientX, event.clientY];
+          div.__liveClicked = false;
+        }, true);
+        window.addEventListener("pointerup", (event) => {
+          const down = div.__liveDown;
+          div.__liveDown = null;
+          if (!down || Math.hypot(event.clientX - down[0], event.clientY - down[1]) > 4) return;
+          setTimeout(() => { if (!div.__liveClicked) report(div.__liveHover); }, 0);
+        }, true);
       }
     });
   }).catch((error) => { div.textContent = "The chart could not be drawn: " + error.message; });

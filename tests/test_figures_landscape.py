@@ -8,7 +8,8 @@ import pytest
 from dashboard import engine
 from dashboard.critical import critical_points, minima
 from dashboard.figures.curvature import curvature_figure, curvature_map_figure, newton_figure, stability_line
-from dashboard.figures.curves import PathView, frame_rows, log_axis, loss_change, log_axis_range
+from dashboard.figures.curves import (PathView, frame_rows, linear_axis_range, log_axis, log_axis_range,
+                                     loss_change)
 from dashboard.figures.landscape import (CLICK_HINT, CLICK_TRACE_INDEX, trajectories_spec, NOT_FINITE_NAME, arrow_trace,
                                          contour_values, surface_3d_figure, trajectories_figure)
 from dashboard.figures.style import TEMPLATE, colour
@@ -178,6 +179,28 @@ def test_narrow_log_axes_are_labelled_with_whole_numbers(lo, hi):
     assert len(ticks) >= 3 and all(y_range[0] <= np.log10(t) <= y_range[1] for t in ticks)
     assert [float(text) for text in texts] == pytest.approx(ticks, rel=1e-3)
     assert log_axis(log_axis_range([1e-6, 1.0])) == {"type": "log", "range": log_axis_range([1e-6, 1.0])}
+
+
+@pytest.mark.parametrize("lo, hi", [(1e-10, 5.0), (0.3, 0.9), (10.0, 10.0), (2e5, 3e7), (1e-300, 1e-290)])
+def test_log_axis_ranges_snap_to_decades_and_stay_put_under_small_changes(lo, hi):
+    """Whole decades (quarter decades on a narrow axis) around the padded data; a 1 % change of the data,
+    as a slider's step makes, leaves the range as it was, so the axes stay still while the curves move."""
+    y_range = log_axis_range([lo, hi])
+    data_span = np.log10(hi / lo) or 1.0  # a constant series is given a decade around it
+    step = 1.0 if data_span + 0.3 >= 2.5 else 0.25  # 0.15 decades of padding either side
+    assert all(abs(edge / step - round(edge / step)) < 1e-9 for edge in y_range)
+    assert y_range[0] <= np.log10(lo) - 0.15 and y_range[1] >= np.log10(hi) + 0.15
+    assert y_range[1] - y_range[0] <= data_span + 0.3 + 2 * step
+    nearby = [log_axis_range([lo * f, hi * f]) for f in (0.99, 1.01)]
+    assert sum(r == y_range for r in nearby) >= 1
+
+
+@pytest.mark.parametrize("lo, hi, expected", [(0.3, 0.91, [0.2, 1.0]), (-3.2, 104.0, [-20.0, 120.0]),
+                                              (5.0, 5.0, [4.7, 5.3])])
+def test_linear_axis_ranges_snap_to_a_1_2_5_step(lo, hi, expected):
+    """Padded by 6 % of the span, then out to multiples of the 1-2-5 step nearest above a tenth of it
+    (for 0.3..0.91: padded 0.263..0.947, step 0.1); a constant 5 is padded by 6 % of 5."""
+    assert linear_axis_range([lo, hi]) == pytest.approx(expected)
 
 
 def test_condition_number_panel_reads_ten_for_the_kappa_ten_ravine(paths, grid):
