@@ -2,8 +2,9 @@
 
 st.plotly_chart folds the figure into the element's identity, so on every slider move the browser drops the
 chart, mounts a new one and draws it twice. This component (Streamlit components v2: no iframe) keeps one
-plot div per key and gives each new figure to Plotly.react, which updates that div in place; clicks on the
-plot come back as a trigger value ("click": the curve, x and y of the point clicked).
+plot div per key and gives each new figure to Plotly.react, which updates that div in place, or, when only
+the paths' data moved, to the quicker Plotly.animate (QUICK_UPDATE_JS); clicks on the plot come back as a
+trigger value ("click": the curve, x and y of the point clicked).
 
 plotly.js is the copy inside plotly.py (the version kaleido exports with), served by Streamlit's component
 file route: declare_component(path=...) serves a folder's files under /component/<name>/, and nothing of
