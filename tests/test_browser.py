@@ -209,8 +209,7 @@ def test_slider_moves_update_the_plot_in_place_and_exactly(app):
             # Meanwhile the underlay image shows the surface; the contour trace is drawn again once the
             # chart is still (its hover and click-to-start with it).
             assert page.evaluate(UNDERLAY_IMAGES) == 1
-            page.wait_for_function(f"() => ({CONTOUR_PATHS})() > 0",
-                                   timeout=5_000)
+            page.wait_for_function(f"() => ({CONTOUR_PATHS})() > 0", timeout=5_000)
         # The step cursor moves the playback slider and the animated traces.
         before, quick = page.evaluate(FINGERPRINT_JS), page.evaluate(QUICK_DRAWS)
         page.get_by_role("button", name="◀ step").first.click()
@@ -226,18 +225,11 @@ def test_slider_moves_update_the_plot_in_place_and_exactly(app):
         slider.press("ArrowRight")
         _wait_change(page, before)
         assert page.evaluate(CONTOUR_PATHS) == 0, "expected the moment before the contour is drawn again"
-        box = page.locator(f"{CHART} .xy .nsewdrag").first.bounding_box()
-        page.mouse.move(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
-        page.wait_for_timeout(100)
-        page.mouse.down()
-        page.mouse.up()
-        page.wait_for_function("() => Math.abs(parseFloat(document.querySelector("
-                               f"'{SLIDER}').getAttribute('aria-valuetext')) - 1.0) < 0.15", timeout=30_000)
-        _wait_idle(page)
-        quick, traces = page.evaluate(QUICK_DRAWS), page.evaluate("() => document.querySelector('.live-plotly').data.length")
+        _click_sets_start(page)
+        trace_count = "() => document.querySelector('.live-plotly').data.length"
+        quick, traces = page.evaluate(QUICK_DRAWS), page.evaluate(trace_count)
         page.get_by_text("step arrows").first.click()
-        page.wait_for_function(f"(n) => document.querySelector('.live-plotly').data.length !== n", arg=traces,
-                               timeout=30_000)
+        page.wait_for_function(f"(n) => ({trace_count})() !== n", arg=traces, timeout=30_000)
         _wait_idle(page)
         page.wait_for_timeout(300)
         assert page.evaluate(QUICK_DRAWS) == quick, "a figure with other traces must be redrawn in full"

@@ -41,6 +41,9 @@ def finite_positive(values) -> np.ndarray:
     return values[np.isfinite(values) & (values > 0)]
 
 
+NARROW_LOG_SPAN = 2.5  # decades: below this plotly labels a log axis with bare digits ("2 3 4 10 9 8 ...")
+
+
 def log_axis_range(values, floor_ratio: float = 1e-14, pad: float = 0.15) -> list[float] | None:
     """[log10 lo, log10 hi] covering the positive finite values (None when there are none), padded, then
     widened to whole decades (to quarter decades when it spans fewer than NARROW_LOG_SPAN).
@@ -59,9 +62,6 @@ def log_axis_range(values, floor_ratio: float = 1e-14, pad: float = 0.15) -> lis
     lo_log, hi_log = lo_log - pad, hi_log + pad
     step = 1.0 if hi_log - lo_log >= NARROW_LOG_SPAN else 0.25
     return [math.floor(lo_log / step) * step, math.ceil(hi_log / step) * step]
-
-
-NARROW_LOG_SPAN = 2.5  # decades: below this plotly labels a log axis with bare digits ("2 3 4 10 9 8 ...")
 
 
 def log_axis(y_range: list[float]) -> dict:

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from dashboard.engine import SurfaceGrid
 from dashboard.figures.curves import (Panel, PathView, add_loss_change_panel, add_panel, add_playback, at_row,
-                                      frame_rows, join_panel)
+                                      frame_rows, join_panel, nice_step)
 from dashboard.figures.polyline import kept_rows
 from dashboard.figures.spec import FigureSpec
 from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, colour, house_layout, spec_figure
@@ -224,14 +224,8 @@ def critical_traces(points: list[CriticalMark]) -> list[dict]:
 
 
 def nice_scale(value: float) -> float:
-    """Round up to 1, 2 or 5 × 10^k (so an arrow scale reads as ×5, ×20, ...)."""
-    if not (math.isfinite(value) and value > 1):
-        return 1.0
-    exponent = math.floor(math.log10(value))
-    for mantissa in (1, 2, 5, 10):
-        if mantissa * 10 ** exponent >= value:
-            return float(mantissa * 10 ** exponent)
-    return float(10 ** (exponent + 1))
+    """Round up to 1, 2 or 5 × 10^k (so an arrow scale reads as ×5, ×20, ...); 1 for values up to 1."""
+    return nice_step(value) if math.isfinite(value) and value > 1 else 1.0
 
 
 def arrow_scale(paths: list[PathView], span: float) -> float:
