@@ -44,28 +44,30 @@ function loadPlotly(url) {
 
 # A new figure that differs from the drawn one only in its scatter traces' data (x, y, text, marker), its axis
 # ranges, the playback slider's position and its frames' data is drawn the way plotly.js plays a frame:
-# Plotly.animate with no redraw recomputes only those traces (about 25 ms for the five-panel Trajectories
+# Plotly.animate with no redraw recomputes only the scatter traces (about 25 ms for the five-panel Trajectories
 # figure against 60-110 ms for Plotly.react, which recomputes every trace and axis, the contour's included).
 # Anything else (a trace or axis added, a style, the surface, the config) goes through Plotly.react.
 QUICK_UPDATE_JS = """
 const DATA_KEYS = new Set(["x", "y", "text", "customdata", "hovertext", "marker"]);
 const AXIS = /^[xy]axis[0-9]*$/;
 
-function shapeOf(figure) {
-  // What must be equal for a quick update, and each trace's data, as strings.
-  const traces = [], data = [];
-  for (const trace of figure.data) {
-    const rest = {}, moving = {};
-    for (const [key, value] of Object.entries(trace)) {
-      if (DATA_KEYS.has(key)) {
-        moving[key] = value;
-        rest[key] = value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value).sort() : "";
-      } else rest[key] = value;
-    }
-    const scatter = (trace.type || "scatter") === "scatter";
-    traces.push(JSON.stringify(rest) + (scatter ? "" : JSON.stringify(moving)));
-    data.push(JSON.stringify(moving));
+const isScatter = (trace) => (trace.type || "scatter") === "scatter";
+
+function traceShape(trace) {
+  // A trace as a string, its scatter data (x, y, text, marker ...) reduced to which keys it has.
+  if (!isScatter(trace)) return JSON.stringify(trace);
+  const rest = {};
+  for (const [key, value] of Object.entries(trace)) {
+    if (!DATA_KEYS.has(key)) rest[key] = value;
+    else rest[key] = value && typeof value === "object" && !Array.isArray(value) ? Object.keys(value).sort() : "";
   }
+  return JSON.stringify(rest);
+}
+
+function shapeOf(figure) {
+  // What must be equal for a quick update, as strings: the traces but their scatter data, the layout and
+  // frames but the axis ranges, the playback slider's position and the frames' data.
+  const traces = figure.data.map(traceShape);
   const layout = {}, ranges = {};
   for (const [key, value] of Object.entries(figure.layout || {})) {
     if (AXIS.test(key) && value && value.range) {
@@ -80,8 +82,8 @@ function shapeOf(figure) {
   // plotly.js drops the non-scatter traces (a contour, a heatmap) from the plot when it animates without a
   // redraw: a figure may take the quick update only if it has none, or lays an image under them (the
   // contour underlay of dashboard/figures/landscape.py), which shows until they are drawn again.
-  const others = figure.data.some((trace) => (trace.type || "scatter") !== "scatter");
-  return { traces, data, ranges, layout: JSON.stringify(layout) + JSON.stringify(frames), others,
+  const others = !figure.data.every(isScatter);
+  return { traces, ranges, layout: JSON.stringify(layout) + JSON.stringify(frames), others,
            quick: !others || (figure.layout.images || []).length > 0,
            active: (figure.layout.sliders || []).map((slider) => slider.active) };
 }
@@ -98,14 +100,13 @@ function quickUpdate(Plotly, div, figure, shape, config) {
   const old = div.__liveShape;
   if (!old || !shape.quick || div.__livePlaying || old.config !== config || old.layout !== shape.layout
       || old.traces.length !== shape.traces.length || old.traces.some((t, i) => t !== shape.traces[i])) return null;
+  // Every scatter trace, changed or not: plotly.js takes any trace that such an animation leaves out off the
+  // plot (as it does the non-scatter ones).
   const traces = [], indices = [];
-  shape.data.forEach((data, i) => {
-    if (data !== old.data[i]) {
-      indices.push(i);
-      const update = {};
-      for (const key of DATA_KEYS) if (key in figure.data[i]) update[key] = figure.data[i][key];
-      traces.push(update);
-    }
+  figure.data.forEach((trace, i) => {
+    if (!isScatter(trace)) return;
+    indices.push(i);
+    traces.push(Object.fromEntries([...DATA_KEYS].filter((key) => key in trace).map((key) => [key, trace[key]])));
   });
   // Only the ranges that moved: animating an axis range redraws its ticks (about 10 ms an axis).
   const ranges = {};

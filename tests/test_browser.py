@@ -151,6 +151,10 @@ def test_playback_keeps_the_surface_in_view(app):
 
 
 QUICK_DRAWS = "() => document.querySelector('.live-plotly').__liveQuickDraws || 0"
+SCATTER_DRAWN = "() => document.querySelectorAll('.live-plotly .scatterlayer .trace').length"
+# The live chart has finished drawing a figure (a figure that comes while one is still being drawn is drawn
+# in full: the quick update needs the drawn one).
+LAST_FIGURE_DRAWN = "() => { const d = document.querySelector('.live-plotly'); return !!(d && d.__liveFigure); }"
 # Where the drawn plot differs from the figure last sent: each trace's data, axis ranges, the frames' data
 # and the playback slider's position (an empty list when the plot shows exactly that figure).
 DRAWN_VS_SENT = """() => {
@@ -194,8 +198,9 @@ def test_slider_moves_update_the_plot_in_place_and_exactly(app):
     url, _started = app
     with chromium_page(width=1600, height=1400) as page:
         page.goto(url)
-        page.wait_for_function(f"() => ({FINGERPRINT_JS})() !== null", timeout=120_000)
+        page.wait_for_function(LAST_FIGURE_DRAWN, timeout=120_000)
         _wait_idle(page)
+        drawn = page.evaluate(SCATTER_DRAWN)  # as Plotly.react drew the page's first figure
         slider = page.locator(SLIDER).first
         for move in range(3):
             before, quick = page.evaluate(FINGERPRINT_JS), page.evaluate(QUICK_DRAWS)
@@ -206,6 +211,7 @@ def test_slider_moves_update_the_plot_in_place_and_exactly(app):
             page.wait_for_timeout(300)
             assert page.evaluate(QUICK_DRAWS) == quick + 1, "a move of the start did not take the quick update"
             assert page.evaluate(DRAWN_VS_SENT) == [], f"move {move}: the plot differs from the figure sent"
+            assert page.evaluate(SCATTER_DRAWN) == drawn, "paths or curves went missing from the plot"
             # Meanwhile the underlay image shows the surface; the contour trace is drawn again once the
             # chart is still (its hover and click-to-start with it).
             assert page.evaluate(UNDERLAY_IMAGES) == 1
@@ -225,7 +231,10 @@ def test_slider_moves_update_the_plot_in_place_and_exactly(app):
         slider.press("ArrowRight")
         _wait_change(page, before)
         assert page.evaluate(CONTOUR_PATHS) == 0, "expected the moment before the contour is drawn again"
+        before = page.evaluate(FINGERPRINT_JS)
         _click_sets_start(page)
+        _wait_change(page, before)  # the paths from the clicked start
+        page.wait_for_timeout(300)
         trace_count = "() => document.querySelector('.live-plotly').data.length"
         quick, traces = page.evaluate(QUICK_DRAWS), page.evaluate(trace_count)
         page.get_by_text("step arrows").first.click()
@@ -235,3 +244,19 @@ def test_slider_moves_update_the_plot_in_place_and_exactly(app):
         assert page.evaluate(QUICK_DRAWS) == quick, "a figure with other traces must be redrawn in full"
         assert page.evaluate(DRAWN_VS_SENT) == []
         assert page.locator(EXCEPTION).count() == 0
+        # On the curvature page a start move leaves the eigenvalue panels' curves as they were (a quadratic's
+        # Hessian is the same everywhere): they must stay drawn all the same.
+        page.goto(f"{url}/curvature")
+        page.wait_for_function(LAST_FIGURE_DRAWN, timeout=120_000)
+        _wait_idle(page)
+        drawn, slider = page.evaluate(SCATTER_DRAWN), page.locator(SLIDER).first
+        for _ in range(2):
+            quick, before = page.evaluate(QUICK_DRAWS), page.evaluate(FINGERPRINT_JS)
+            slider.focus()
+            slider.press("ArrowRight")
+            _wait_change(page, before)
+            _wait_idle(page)
+            page.wait_for_timeout(300)
+            assert page.evaluate(QUICK_DRAWS) == quick + 1
+            assert page.evaluate(DRAWN_VS_SENT) == []
+            assert page.evaluate(SCATTER_DRAWN) == drawn, "curves went missing from the curvature plot"
