@@ -14,9 +14,8 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import heap, live_chart, stale_widgets, urlstate, xla_cache  # noqa: E402
+from dashboard import heap, live_chart, live_scene, stale_widgets, urlstate, xla_cache  # noqa: E402
 from dashboard.present import presentation_controls  # noqa: E402
-from dashboard.scene import shared_controls  # noqa: E402
 
 xla_cache.enable()  # a restarted server loads its compiled programs from the temporary directory
 
@@ -55,14 +54,13 @@ def main() -> None:
     presentation_controls()
     with st.sidebar:
         st.markdown("### Scene")
-    shared_controls()
-    page.run()
+    live_scene.begin()  # settled now, drawn after the page: the browser gets the page's chart first
+    try:
+        page.run()
+    finally:
+        live_scene.end()
     urlstate.finish()  # the controls that differ from their defaults go into the link
     heap.freeze_once()  # after the first run's imports: Streamlit's collection after each run stays short
-    with st.sidebar.expander("Link to this scene"):
-        st.caption("The address bar always holds this scene; copy it from there or here.")
-        st.code(urlstate.link() or "(open the app in a browser to see its address)", language=None,
-                wrap_lines=True)
 
 
 if __name__ == "__main__":

@@ -203,8 +203,19 @@ def _dismiss() -> None:
     st.session_state[NOTES] = []
 
 
-def finish() -> None:
-    """End a run: report what the link held that no widget took, then write the changed values to the URL."""
+def reopen() -> bool:
+    """Start a fragment's run (dashboard/live_scene.py); returns whether the fragment reruns on its own, after
+    the run that drew it finished (then the fragment calls finish(notes=False) at its end)."""
+    run = _run()
+    alone, run.finished = run.finished, False
+    return alone
+
+
+def finish(notes: bool = True) -> None:
+    """End a run: report what the link held that no widget took, then write the changed values to the URL.
+
+    notes=False (a fragment rerunning on its own) leaves the notes box at the top of the page as it is.
+    """
     run = _run()
     if run.finished:
         return
@@ -212,7 +223,7 @@ def finish() -> None:
     leftover = st.session_state.pop(PENDING, None) or {}
     for key, text in leftover.items():
         _note(f"{_shown(key)}={_shown(text)} (no such control on this page)")
-    notes = st.session_state.get(NOTES) or []
+    notes = notes and st.session_state.get(NOTES) or []
     if notes and run.placeholder is not None:
         box = run.placeholder.container()
         box.warning("Ignored from the link, defaults used instead: " + "; ".join(f"`{n}`" for n in notes),

@@ -11,7 +11,9 @@ from dashboard.critical import minima
 from dashboard.figures.curves import SPEEDS_MS, PathView
 from dashboard.figures.landscape import CLICK_TRACE_INDEX, surface_3d_figure, trajectories_spec
 from dashboard.figures.style import colour
-from dashboard.scene import shared_config, start_from_click
+from dashboard.engine import RunConfig
+from dashboard.live_scene import scene_fragment
+from dashboard.scene import start_from_click
 from dashboard.summary import status_reason, summary_table, trajectories_csv
 from landscapes import get_surface
 from optimizers import RULES
@@ -44,9 +46,6 @@ st.markdown(
     "prediction and the solid actual decrease part company, the step is too long for the local curvature."
 )
 
-scene = shared_config()
-surface = get_surface(scene.surface)
-
 initial("traj.count", 2, low=1, high=MAX_OPTIMIZERS)
 initial("traj.arrows", True)
 initial("traj.show3d", False)
@@ -63,7 +62,7 @@ speed = options[3].selectbox("playback speed", list(SPEEDS_MS), key="traj.speed"
 tol = options[4].select_slider("tolerance ‖∇f‖ <", TOLERANCES, key="traj.tol", format_func="{:g}".format,
                                help="a path has converged once its gradient norm is below this")
 
-paths, problems = [], []
+slots = []  # (slot, rule name, its parameters, the box its error goes in)
 for row_start in range(0, int(count), 3):
     columns = controls.columns(3)
     for offset, column in enumerate(columns):
@@ -76,55 +75,63 @@ for row_start in range(0, int(count), 3):
                      unsafe_allow_html=True)
         rule_name, params = optimizer_controls(f"traj.opt{slot}", default_rule, default_params, container=box.container(),
                                                more_container=box.expander("more settings"))
-        rule = RULES[rule_name]
+        slots.append((slot, rule_name, params, box))
+
+
+def draw(scene: RunConfig) -> None:
+    """Everything that depends on the scene: moving a scene control reruns only this (live_scene)."""
+    surface = get_surface(scene.surface)
+    paths = []
+    for slot, rule_name, params, box in slots:
         config = scene.with_(optimizer=rule_name, optimizer_params=params, tol=float(tol))
         try:
             traj = cached.simulate(config)
         except ValueError as error:
             box.error(f"optimizer {slot + 1}: {error}")
-            problems.append(slot)
             continue
-        paths.append(PathView(f"{slot + 1} {rule.title}", slot, traj))
+        paths.append(PathView(f"{slot + 1} {RULES[rule_name].title}", slot, traj))
+    if not paths:
+        st.error("No optimizer could run with these settings; see the messages above.")
+        return
 
-if not paths:
-    st.error("No optimizer could run with these settings; see the messages above.")
-    st.stop()
+    try:
+        grid = cached.surface_grid(scene.surface, scene.surface_params, scene.seed, resolution=CONTOUR_RESOLUTION)
+        critical = cached.critical_points(scene.surface, scene.surface_params, scene.seed)
+    except ValueError as error:
+        st.error(str(error))
+        return
 
-try:
-    grid = cached.surface_grid(scene.surface, scene.surface_params, scene.seed, resolution=CONTOUR_RESOLUTION)
-    critical = cached.critical_points(scene.surface, scene.surface_params, scene.seed)
-except ValueError as error:
-    st.error(str(error))
-    st.stop()
+    figure = trajectories_spec(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
+                              minima=minima(critical), arrows=show_arrows, speed=speed)
+    show.stepper(figure, STEP_KEY)
+    show.chart(figure, key=CHART_KEY, on_click=functools.partial(start_from_click, CLICK_TRACE_INDEX),
+               export="trajectories")
+    show.gif_download(lambda progress: export.playback_gif(
+        export.Playback(paths, grid, surface.domain, title=f"Trajectories on {surface.title}",
+                        log_contours=surface.log_contours, critical=critical), progress=progress),
+        key="traj.gif", file_name="trajectories.gif", signature=tuple(p.traj.config for p in paths))
+    st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
+               "drag the step slider under the chart to scrub, or step with ← → (a clicker's PageUp/PageDown).")
+    st.subheader("The update rules")
+    for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
+        dots = " ".join(f"<span style='color:{colour(p.slot)}'>●</span>" for p in paths if p.traj.config.optimizer == name)
+        st.markdown(f"{dots} **{RULES[name].title}**", unsafe_allow_html=True)
+        show.update_rule(RULES[name].latex)
 
-figure = trajectories_spec(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
-                          minima=minima(critical), arrows=show_arrows, speed=speed)
-show.stepper(figure, STEP_KEY)
-show.chart(figure, key=CHART_KEY, on_click=functools.partial(start_from_click, CLICK_TRACE_INDEX),
-           export="trajectories")
-show.gif_download(lambda progress: export.playback_gif(
-    export.Playback(paths, grid, surface.domain, title=f"Trajectories on {surface.title}",
-                    log_contours=surface.log_contours, critical=critical), progress=progress),
-    key="traj.gif", file_name="trajectories.gif", signature=tuple(p.traj.config for p in paths))
-st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
-           "drag the step slider under the chart to scrub, or step with ← → (a clicker's PageUp/PageDown).")
-st.subheader("The update rules")
-for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
-    dots = " ".join(f"<span style='color:{colour(p.slot)}'>●</span>" for p in paths if p.traj.config.optimizer == name)
-    st.markdown(f"{dots} **{RULES[name].title}**", unsafe_allow_html=True)
-    show.update_rule(RULES[name].latex)
+    if show_3d:
+        show.chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),
+                        key="traj.chart3d")
 
-if show_3d:
-    show.chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),
-                    key="traj.chart3d")
+    st.subheader("How each path ended")
+    for path in paths:
+        st.markdown(f"<span style='color:{colour(path.slot)};font-size:1.2em'>●</span> **{path.label}**: "
+                    f"{status_reason(path.traj)}", unsafe_allow_html=True)
+    st.dataframe(summary_table(paths), hide_index=True, key="traj.summary",
+                 column_config={"final loss": st.column_config.NumberColumn(format="%.4e"),
+                                "final ‖∇f‖": st.column_config.NumberColumn(format="%.3e")})
+    st.download_button("Download trajectories (CSV)", data=trajectories_csv(paths),
+                       file_name=f"trajectories_{scene.surface}.csv", mime="text/csv", key="traj.csv",
+                       on_click="ignore")
 
-st.subheader("How each path ended")
-for path in paths:
-    st.markdown(f"<span style='color:{colour(path.slot)};font-size:1.2em'>●</span> **{path.label}**: "
-                f"{status_reason(path.traj)}", unsafe_allow_html=True)
-st.dataframe(summary_table(paths), hide_index=True, key="traj.summary",
-             column_config={"final loss": st.column_config.NumberColumn(format="%.4e"),
-                            "final ‖∇f‖": st.column_config.NumberColumn(format="%.3e")})
-st.download_button("Download trajectories (CSV)", data=trajectories_csv(paths),
-                   file_name=f"trajectories_{scene.surface}.csv", mime="text/csv", key="traj.csv",
-                   on_click="ignore")
+
+scene_fragment(draw)
