@@ -260,3 +260,104 @@ def test_slider_moves_update_the_plot_in_place_and_exactly(app):
             assert page.evaluate(QUICK_DRAWS) == quick + 1
             assert page.evaluate(DRAWN_VS_SENT) == []
             assert page.evaluate(SCATTER_DRAWN) == drawn, "curves went missing from the curvature plot"
+
+
+def _decoded(frames: list) -> list:
+    """The websocket frames as (direction, message): BackMsg going out, ForwardMsg coming in."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    messages = []
+    for direction, payload in frames:
+        if isinstance(payload, str):
+            continue
+        message = BackMsg() if direction == "out" else ForwardMsg()
+        message.ParseFromString(payload)
+        messages.append((direction, message))
+    return messages
+
+
+def _run_finished(page, frames: list, timeout_s: float = 60.0) -> list:
+    """Wait for the end of the run the page asked for (its script_finished message); its messages."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        messages = _decoded(list(frames))
+        if any(d == "in" and m.WhichOneof("type") == "script_finished" for d, m in messages):
+            _wait_idle(page)
+            return messages
+        page.wait_for_timeout(20)
+    raise AssertionError("the run did not finish")
+
+
+def _element(message) -> tuple[str, str, tuple]:
+    """A ForwardMsg delta as (element type, its label or text, its delta path)."""
+    element = message.delta.new_element
+    kind = element.WhichOneof("type") if message.delta.WhichOneof("type") == "new_element" else "block"
+    proto = getattr(element, kind, None) if kind != "block" else None
+    text = next((getattr(proto, f) for f in ("label", "body") if proto is not None and hasattr(proto, f)), "")
+    return kind, text, tuple(message.metadata.delta_path)
+
+
+@pytest.mark.parametrize("path, title", [("", "Trajectories"), ("curvature", "Curvature")])
+def test_a_scene_slider_reruns_only_the_pages_scene_part_and_draws_the_chart_first(app, path, title):
+    """Trajectories and Curvature keep what depends on the scene in a fragment (dashboard/live_scene.py): a
+    move of a sidebar scene slider reruns only that fragment, so the page's title and its optimizer
+    controls are not sent again; the chart is sent before the sidebar's scene controls; the address bar
+    follows the move; and the moved value stays when the user switches page."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    url, _started = app
+    with chromium_page(width=1600, height=1400) as page:
+        frames = []
+
+        def listen(socket):
+            socket.on("framesent", lambda payload: frames.append(("out", payload)))
+            socket.on("framereceived", lambda payload: frames.append(("in", payload)))
+
+        page.on("websocket", listen)
+        page.goto(f"{url}/{path}")
+        page.wait_for_function(LAST_FIGURE_DRAWN, timeout=120_000)
+        _wait_idle(page)
+        full_run = [_element(m) for d, m in _decoded(frames) if d == "in" and m.WhichOneof("type") == "delta"]
+        assert any(kind == "heading" and title in text for kind, text, _ in full_run)
+        slider = page.locator(SLIDER).first
+        for move in range(2):
+            frames.clear()
+            before = page.evaluate(FINGERPRINT_JS)
+            value = float(slider.get_attribute("aria-valuetext"))
+            slider.focus()
+            slider.press("ArrowRight")
+            _wait_change(page, before)
+            messages = _run_finished(page, frames)
+            reruns = [m.rerun_script for d, m in messages if d == "out" and m.WhichOneof("type") == "rerun_script"]
+            assert reruns and all(r.fragment_id for r in reruns), "the move asked for a full rerun"
+            finished = [m.script_finished for d, m in messages
+                        if d == "in" and m.WhichOneof("type") == "script_finished"]
+            assert finished and set(finished) == {ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY}, finished
+            sent = [_element(m) for d, m in messages if d == "in" and m.WhichOneof("type") == "delta"]
+            assert not any(kind == "heading" and title in text for kind, text, _ in sent), "the title was resent"
+            main = [p for kind, _, p in sent if p[0] == 0 and kind != "block"]
+            assert main and len({p[:2] for p in main}) == 1, "elements outside the fragment were resent"
+            chart = next(i for i, (kind, _, _) in enumerate(sent) if kind == "bidi_component")
+            sidebar_sliders = [i for i, (kind, _, p) in enumerate(sent) if kind == "slider" and p[0] == 1]
+            assert sidebar_sliders and chart < min(sidebar_sliders), "the sidebar was sent before the chart"
+            moved = float(slider.get_attribute("aria-valuetext"))
+            assert moved > value
+            page.wait_for_function("(q) => location.search.includes(q)", arg=f"scene.start_x={moved:g}",
+                                   timeout=10_000)
+            assert page.locator(EXCEPTION).count() == 0
+        # Every scene control keeps its value through a page switch and back (a control drawn by the
+        # fragment must keep the id app.py's full runs give it, else it starts again from its default).
+        sliders = '[data-testid="stSidebar"] input[type="range"]'
+        values = lambda: page.eval_on_selector_all(sliders, "(s) => s.map((e) => e.getAttribute('aria-valuetext'))")
+        scene = values()
+        for nav, pathname in (("Schedules and warmup", "/schedules"), (title, f"/{path}")):
+            frames.clear()
+            page.locator('[data-testid="stSidebarNav"] a', has_text=nav).first.click()
+            _run_finished(page, frames, timeout_s=120)
+            page.wait_for_function("(p) => location.pathname === p", arg=pathname, timeout=10_000)
+            page.wait_for_timeout(300)
+            assert values() == scene, f"the scene changed on switching to {nav}"
+            query = page.evaluate("() => location.search").lstrip("?").split("&")
+            linked = [p for p in query if p.startswith("scene.")]
+            assert linked == [f"scene.start_x={moved:g}"], linked
