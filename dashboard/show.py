@@ -45,6 +45,7 @@ def as_figure(fig: go.Figure | FigureSpec) -> go.Figure:
 
 
 # The clicker's keys need buttons of their own (one shortcut per button); they are hidden, the arrows shown.
+# app.py sends this style once a run, outside the pages' fragments (one element fewer to redraw per move).
 HIDDEN_KEYS_STYLE = "<style>[class*='st-key-clicker-'] {display: none !important;}</style>"
 
 
@@ -101,7 +102,6 @@ def stepper(fig: go.Figure | FigureSpec, key: str, container=st) -> int:
     row.caption(f"showing step {steps[index]} of {steps[-1]}: ← → or a presenter's clicker (PageUp/PageDown) "
                 "step through the frames")
     hidden = container.container(key=f"clicker-{key}")
-    hidden.html(HIDDEN_KEYS_STYLE)
     hidden.button("page up", key=f"{key}.pageup", on_click=_move, args=(key, steps, -1), shortcut="PageUp")
     hidden.button("page down", key=f"{key}.pagedown", on_click=_move, args=(key, steps, 1), shortcut="PageDown")
     return steps[index]
@@ -171,6 +171,15 @@ def stacked_latex(latex: str, separator: str = r";\ ") -> str:
     if len(parts) == 1:
         return latex
     return r"\begin{gathered}" + r"\\".join(p.strip() for p in parts if p.strip()) + r"\end{gathered}"
+
+
+def update_rules(rules: list[tuple[str, str]], heading: str = "The update rules", container=st) -> None:
+    """Each optimizer's label (markdown, may hold HTML) and its update rule, one statement per line, as one
+    markdown element under a heading: what st.latex draws, with fewer elements to redraw on every rerun."""
+    blocks = [f"### {heading}"]
+    for label, latex in rules:
+        blocks += [label, f"$$\n{stacked_latex(latex)}\n$$"]
+    container.markdown("\n\n".join(blocks), unsafe_allow_html=True)
 
 
 def update_rule(latex: str, container=st) -> None:

@@ -123,21 +123,49 @@ def changed_params(config) -> str:
     return ", ".join(parts)
 
 
+def summary_row(label: str, traj: Trajectory) -> dict:
+    """A path's final loss, steps to tolerance, status and reason."""
+    last = _last_finite_row(traj, len(traj.loss) - 1)
+    return {
+        "optimizer": label,
+        "settings": changed_params(traj.config),
+        "final loss": float(traj.loss[last]) if last is not None else float("nan"),
+        "final ‖∇f‖": float(traj.grad_norm[last]) if last is not None else float("nan"),
+        "steps to tolerance": traj.converged_at,
+        "status": traj.final_status,
+        "reason": status_reason(traj),
+    }
+
+
 def summary_table(paths) -> pd.DataFrame:
-    """One row per path: final loss, steps to tolerance, status and reason. paths: (label, slot, traj)."""
-    rows = []
-    for label, _, traj in paths:
-        last = _last_finite_row(traj, len(traj.loss) - 1)
-        rows.append({
-            "optimizer": label,
-            "settings": changed_params(traj.config),
-            "final loss": float(traj.loss[last]) if last is not None else float("nan"),
-            "final ‖∇f‖": float(traj.grad_norm[last]) if last is not None else float("nan"),
-            "steps to tolerance": traj.converged_at,
-            "status": traj.final_status,
-            "reason": status_reason(traj),
-        })
-    return pd.DataFrame(rows)
+    """One row per path (summary_row). paths: (label, slot, traj)."""
+    return pd.DataFrame([summary_row(label, traj) for label, _, traj in paths])
+
+
+def _cell(value, spec: str = "") -> str:
+    """A markdown table cell: a number formatted by `spec`, '|' escaped, a missing value as '—'."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return format(value, spec).replace("|", "\\|")
+
+
+def ending_markdown(paths, colour) -> str:
+    """How each path ended as one markdown block (one element for the browser to redraw on every rerun): a
+    line per path with its status and reason, then a table of summary_row's numbers. paths: (label, slot,
+    traj); colour(slot) is a path's colour."""
+    dot = "<span style='color:{}'>●</span>"
+    lines = ["### How each path ended", ""]
+    for label, slot, traj in paths:
+        lines += [f"<span style='color:{colour(slot)};font-size:1.2em'>●</span> **{label}**: "
+                  f"{status_reason(traj)}", ""]
+    lines += ["| | optimizer | settings | final loss | final ‖∇f‖ | steps to tolerance | status |",
+              "|---|---|---|--:|--:|--:|---|"]
+    for label, slot, traj in paths:
+        row = summary_row(label, traj)
+        cells = [dot.format(colour(slot)), _cell(label), _cell(row["settings"]), _cell(row["final loss"], ".4e"),
+                 _cell(row["final ‖∇f‖"], ".3e"), _cell(row["steps to tolerance"]), _cell(row["status"])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def trajectories_csv(paths) -> str:

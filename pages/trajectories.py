@@ -14,7 +14,7 @@ from dashboard.figures.style import colour
 from dashboard.engine import RunConfig
 from dashboard.live_scene import scene_fragment
 from dashboard.scene import start_from_click
-from dashboard.summary import status_reason, summary_table, trajectories_csv
+from dashboard.summary import ending_markdown, trajectories_csv
 from landscapes import get_surface
 from optimizers import RULES
 
@@ -110,28 +110,24 @@ def draw(scene: RunConfig) -> None:
         export.Playback(paths, grid, surface.domain, title=f"Trajectories on {surface.title}",
                         log_contours=surface.log_contours, critical=critical), progress=progress),
         key="traj.gif", file_name="trajectories.gif", signature=tuple(p.traj.config for p in paths))
-    st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
-               "drag the step slider under the chart to scrub, or step with ← → (a clicker's PageUp/PageDown).")
-    st.subheader("The update rules")
-    for name in dict.fromkeys(p.traj.config.optimizer for p in paths):
-        dots = " ".join(f"<span style='color:{colour(p.slot)}'>●</span>" for p in paths if p.traj.config.optimizer == name)
-        st.markdown(f"{dots} **{RULES[name].title}**", unsafe_allow_html=True)
-        show.update_rule(RULES[name].latex)
-
     if show_3d:
         show.chart(surface_3d_figure(paths, grid, log_scale=surface.log_contours, critical=critical),
-                        key="traj.chart3d")
-
-    st.subheader("How each path ended")
-    for path in paths:
-        st.markdown(f"<span style='color:{colour(path.slot)};font-size:1.2em'>●</span> **{path.label}**: "
-                    f"{status_reason(path.traj)}", unsafe_allow_html=True)
-    st.dataframe(summary_table(paths), hide_index=True, key="traj.summary",
-                 column_config={"final loss": st.column_config.NumberColumn(format="%.4e"),
-                                "final ‖∇f‖": st.column_config.NumberColumn(format="%.3e")})
+                   key="traj.chart3d")
+    st.markdown(ending_markdown(paths, colour), unsafe_allow_html=True)
     st.download_button("Download trajectories (CSV)", data=trajectories_csv(paths),
                        file_name=f"trajectories_{scene.surface}.csv", mime="text/csv", key="traj.csv",
                        on_click="ignore")
 
 
+st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
+           "drag the step slider under the chart to scrub, or step with ← → (a clicker's PageUp/PageDown).")
 scene_fragment(draw)
+
+# The rules follow the optimizer controls, not the scene: drawn outside the fragment, they are not typeset
+# again on every move of a scene control.
+rules = []
+for name in dict.fromkeys(rule_name for _, rule_name, _, _ in slots):
+    dots = " ".join(f"<span style='color:{colour(slot)}'>●</span>" for slot, rule_name, _, _ in slots
+                    if rule_name == name)
+    rules.append((f"{dots} **{RULES[name].title}**", RULES[name].latex))
+show.update_rules(rules)

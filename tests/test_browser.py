@@ -34,6 +34,19 @@ pytestmark = pytest.mark.skipif(chromium_path() is None,
                                 reason="no chromium on PATH (apt-get install chromium); browser test skipped")
 
 
+# dashboard/live_chart.py keeps plotly.js's list of each trace's array attributes per (type, array paths):
+# on every trace of every live chart it must be what plotly.js's own crawl of the schema gives.
+ARRAY_ATTRIBUTES_DIFFER = """() => {
+  const schema = window.Plotly.PlotSchema, differ = [];
+  if (!schema.__liveCrawl) return ['not kept'];
+  document.querySelectorAll('.live-plotly').forEach((gd, chart) => gd._fullData.forEach((trace, i) => {
+    const kept = JSON.stringify(schema.findArrayAttributes(trace));
+    if (kept !== JSON.stringify(schema.__liveCrawl(trace))) differ.push(`chart ${chart} trace ${i}: ${kept}`);
+  }));
+  return differ;
+}"""
+
+
 def _wait_idle(page, timeout_ms: int = 60_000) -> None:
     """Wait until Streamlit has finished the current run (its status widget stops saying 'Running')."""
     page.wait_for_function(
@@ -117,6 +130,9 @@ def test_every_page_renders_and_reacts_to_a_slider(app):
             _wait_idle(page)
             page.wait_for_timeout(300)  # let plotly finish painting before the screenshot
             assert page.locator(EXCEPTION).count() == 0, f"{name}: exception box after moving a slider"
+            assert page.evaluate(ARRAY_ATTRIBUTES_DIFFER) == [], name
+            assert page.locator("[class*='st-key-clicker-'] button:visible").count() == 0, \
+                f"{name}: the clicker's hidden key buttons are shown"
             page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
             if name == "trajectories":
                 _click_sets_start(page)

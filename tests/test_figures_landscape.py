@@ -15,7 +15,8 @@ from dashboard.figures.landscape import (CLICK_HINT, CLICK_TRACE_INDEX, trajecto
 from dashboard.figures.style import TEMPLATE, colour
 from dashboard.geometry import (condition_number, curvature_codes, curvature_kind, newton_step,
                                 quadratic_ellipse)
-from dashboard.summary import distance_to_nearest, stability_bound, status_reason, summary_table, trajectories_csv
+from dashboard.summary import (distance_to_nearest, ending_markdown, stability_bound, status_reason, summary_table,
+                               trajectories_csv)
 from landscapes import get_surface
 
 QUAD = engine.RunConfig(surface="quadratic", steps=120)  # f = ½(x² + 10y²): λ = 1, 10
@@ -115,6 +116,29 @@ def test_summary_and_csv(paths):
     assert table["steps to tolerance"][1] == paths[1].traj.converged_at
     csv = trajectories_csv(paths)
     assert csv.count("\n") == 1 + 2 * 121
+
+
+def test_ending_markdown_states_each_paths_numbers(paths):
+    """The Trajectories page's summary (one markdown block): a status line per path and a table row whose
+    final loss is f at the path's last point, computed here from the coordinates, not the engine's loss."""
+    fast = PathView("fast", 2, engine.simulate(sgd(0.1, momentum=0.5).with_(tol=1e-3)))
+    diverged = PathView("too big", 3, engine.simulate(sgd(0.3)))
+    shown = [*paths, fast, diverged]
+    text = ending_markdown(shown, colour=lambda slot: f"#00000{slot}")
+    lines = text.splitlines()
+    assert lines[0] == "### How each path ended"
+    for path in shown:
+        assert f"<span style='color:#00000{path.slot};font-size:1.2em'>●</span> **{path.label}**: " \
+               f"{status_reason(path.traj)}" in lines
+    rows = [line.split(" | ") for line in lines if line.startswith("| <span")]
+    assert [row[1] for row in rows] == ["gd", "hb", "fast", "too big"]
+    for row, path in zip(rows[:3], shown):
+        x, y = path.traj.xy[-1]
+        assert row[3] == f"{0.5 * (x * x + 10 * y * y):.4e}"
+        assert row[5] == ("—" if path.traj.converged_at is None else str(path.traj.converged_at))
+        assert row[6] == f"{path.traj.final_status} |"
+    assert fast.traj.converged_at is not None and rows[2][5] == str(fast.traj.converged_at)
+    assert rows[1][2] == "lr=0.05, momentum=0.8" and rows[3][6] == "diverged |"
 
 
 def test_distance_to_nearest():

@@ -85,3 +85,19 @@ def test_diverging_run_states_the_stability_bound():
     at.select_slider(key="traj.opt0.sgd.lr").set_value(0.3).run()  # κ = 10: 2/λmax = 0.2
     assert not at.exception
     assert any("diverged at step" in m.value and "2/λmax = 0.2" in m.value for m in at.markdown)
+
+
+def test_the_update_rules_shown_are_the_rules_that_run():
+    """One markdown block under the figures holds each chosen optimizer's update rule, as the engine's rule
+    registry writes it (the rule that runs); switching an optimizer switches its rule there."""
+    from dashboard.show import stacked_latex
+    from optimizers import RULES
+
+    at = fresh()
+    rules = next(m.value for m in at.markdown if m.value.startswith("### The update rules"))
+    assert rules.count("$$") == 2 and f"$$\n{stacked_latex(RULES['sgd'].latex)}\n$$" in rules
+    at.selectbox(key="traj.opt1.rule").set_value("adam").run()
+    rules = next(m.value for m in at.markdown if m.value.startswith("### The update rules"))
+    assert f"**{RULES['sgd'].title}**" in rules and f"**{RULES['adam'].title}**" in rules
+    for name in ("sgd", "adam"):
+        assert f"$$\n{stacked_latex(RULES[name].latex)}\n$$" in rules
