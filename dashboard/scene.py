@@ -155,10 +155,9 @@ def shared_controls(container=None) -> RunConfig:
                     lambda v: _is_number(v, -math.inf, math.inf), value)
         initial(key, float(value), low=float(low), high=float(high))
         st.session_state[key] = float(min(max(st.session_state[key], low), high))
-    left, right = box.columns(2)
-    left.slider("start x", float(x0), float(x1), step=(x1 - x0) / START_GRID, key=START_X_KEY, format="%.3f",
-                help="or click the contour on the Trajectories page")
-    right.slider("start y", float(y0), float(y1), step=(y1 - y0) / START_GRID, key=START_Y_KEY, format="%.3f")
+    box.slider("start x", float(x0), float(x1), step=(x1 - x0) / START_GRID, key=START_X_KEY, format="%.3f",
+               help="or click the contour on the Trajectories page")
+    box.slider("start y", float(y0), float(y1), step=(y1 - y0) / START_GRID, key=START_Y_KEY, format="%.3f")
     _refuse_unfit(box, STEPS_KEY, "steps", lambda v: _is_number(v, 10, MAX_SCENE_STEPS, whole=True), DEFAULT_STEPS)
     initial(STEPS_KEY, DEFAULT_STEPS, low=10, high=MAX_SCENE_STEPS)
     box.slider("steps", 10, MAX_SCENE_STEPS, step=10, key=STEPS_KEY, help="number of updates of every run")
