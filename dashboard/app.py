@@ -14,7 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import heap, live_chart, live_scene, show, stale_widgets, urlstate, xla_cache  # noqa: E402
+from dashboard import heap, live_chart, live_scene, stale_widgets, urlstate, xla_cache  # noqa: E402
 from dashboard.present import presentation_controls  # noqa: E402
 
 xla_cache.enable()  # a restarted server loads its compiled programs from the temporary directory
@@ -50,7 +50,6 @@ def main() -> None:
     page = st.navigation(available_pages())
     with st.sidebar:
         live_chart.preload()  # plotly.js loads in the browser while the first figure is computed
-        st.html(show.HIDDEN_KEYS_STYLE)
     urlstate.begin()  # the link's values seed the widgets; notes about ignored values go at the top
     presentation_controls()
     with st.sidebar:

@@ -164,7 +164,30 @@ function quickUpdate(Plotly, div, figure, shape, config) {
 }
 """
 
-JS = LOAD_PLOTLY_JS + QUICK_UPDATE_JS + """
+# ← → and a presenter's clicker (PageUp/PageDown) step the frames of the chart that asked for them, from
+# anywhere on the page but a control that takes those keys itself (a slider, a text field ...).
+STEP_KEYS_JS = """
+const STEP_KEYS = { ArrowLeft: -1, PageUp: -1, ArrowRight: 1, PageDown: 1 };
+const OWN_KEYS = "input, textarea, select, [contenteditable], [role=slider], [role=combobox], [role=listbox], "
+  + "[role=option], [role=spinbutton], [role=tab], [role=menu], [role=menuitem], [role=dialog]";
+
+function listenForStepKeys() {
+  if (window.__liveStepKeysListening) return;
+  window.__liveStepKeysListening = true;
+  window.addEventListener("keydown", (event) => {
+    const delta = STEP_KEYS[event.key];
+    if (!delta || event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const target = event.target;
+    if (target && target.closest && target.closest(OWN_KEYS)) return;
+    const chart = [...document.querySelectorAll(".live-plotly")].find((div) => div.__liveStepKeys);
+    if (!chart) return;
+    event.preventDefault();
+    chart.__liveSetTrigger("step", delta);
+  });
+}
+"""
+
+JS = LOAD_PLOTLY_JS + QUICK_UPDATE_JS + STEP_KEYS_JS + """
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   let div = parentElement.querySelector(".live-plotly");
@@ -175,6 +198,8 @@ export default function (component) {
     parentElement.appendChild(div);
   }
   div.__liveSetTrigger = setTriggerValue;
+  div.__liveStepKeys = !!data.step_keys;
+  listenForStepKeys();
   const figure = JSON.parse(data.figure);
   const drawn = (div.__liveDrawn || 0) + 1;
   div.__liveDrawn = drawn;
@@ -252,16 +277,19 @@ def preload() -> None:
     _mount_preload(key="live_chart.preload", data={"plotly_js": plotly_js_url()})
 
 
-def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=None):
+def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=None, on_step=None):
     """Draw a figure (its JSON, as plotly.js reads it) under a stable key; a new figure for the same key
     redraws in place.
 
-    on_click(point) is called, in the rerun a click starts, with {"curve", "x", "y"} of the point clicked.
+    on_click(point) is called, in the rerun a click starts, with {"curve", "x", "y"} of the point clicked;
+    on_step(delta), with -1 or 1, when ← or PageUp, → or PageDown is pressed on the page outside a control.
     Returns the component's result (its `click` is the last click's point, for that one rerun).
     """
-    data = {"figure": figure_json, "config": config or {},
-            "plotly_js": plotly_js_url(), "clicks": on_click is not None}
+    data = {"figure": figure_json, "config": config or {}, "plotly_js": plotly_js_url(),
+            "clicks": on_click is not None, "step_keys": on_step is not None}
     callbacks = {}
     if on_click is not None:
         callbacks["on_click_change"] = lambda: on_click(st.session_state[key].get("click"))
+    if on_step is not None:
+        callbacks["on_step_change"] = lambda: on_step(st.session_state[key].get("step"))
     return _mount(key=key, data=data, **callbacks)

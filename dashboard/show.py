@@ -6,6 +6,8 @@ moved by buttons bound to ← → and PageUp/PageDown, the keys a presenter's cl
 """
 from __future__ import annotations
 
+import functools
+
 import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
@@ -25,28 +27,25 @@ TOOLBAR = {
 
 
 def chart(fig: go.Figure | FigureSpec, key: str, export: str | None = None, on_click=None,
-          config: dict | None = None):
+          config: dict | None = None, step_key: str | None = None):
     """Draw a figure with the house toolbar, in place of the one drawn under `key` before (live_chart);
-    on_click(point) gets a click's {"curve", "x", "y"}.
+    on_click(point) gets a click's {"curve", "x", "y"}; with step_key (a stepper's key), ← → PageUp and
+    PageDown pressed anywhere on the page but in a control step the figure's frames.
 
     A FigureSpec goes to the browser as it is; it becomes a go.Figure only where one is needed: to restyle
     it for a projector in presentation mode (in place: see dashboard/present.py) or to export it.
     """
     if presenting():
         fig = projector_style(as_figure(fig))
+    on_step = None if step_key is None else functools.partial(_step_key_pressed, step_key, frame_steps(fig))
     live_chart(fig.to_json() if isinstance(fig, FigureSpec) else pio.to_json(fig.to_dict(), validate=False),
-               key=key, config={**TOOLBAR, **(config or {})}, on_click=on_click)
+               key=key, config={**TOOLBAR, **(config or {})}, on_click=on_click, on_step=on_step)
     if export:  # a file stem: PNG, SVG and PDF download buttons under the chart
         export_buttons(fig, export, key)
 
 
 def as_figure(fig: go.Figure | FigureSpec) -> go.Figure:
     return fig.figure() if isinstance(fig, FigureSpec) else fig
-
-
-# The clicker's keys need buttons of their own (one shortcut per button); they are hidden, the arrows shown.
-# app.py sends this style once a run, outside the pages' fragments (one element fewer to redraw per move).
-HIDDEN_KEYS_STYLE = "<style>[class*='st-key-clicker-'] {display: none !important;}</style>"
 
 
 def frame_steps(fig: go.Figure | FigureSpec) -> list[int]:
@@ -82,11 +81,18 @@ def _move(key: str, steps: list[int], delta: int) -> None:
     st.session_state[key] = -1 if index == len(steps) - 1 else steps[index]
 
 
+def _step_key_pressed(key: str, steps: list[int], delta) -> None:
+    """A stepping key pressed over the page (live_chart's "step" trigger: -1 or 1); anything else is ignored."""
+    if delta in (-1, 1) and not isinstance(delta, bool):
+        _move(key, steps, delta)
+
+
 def stepper(fig: go.Figure | FigureSpec, key: str, container=st) -> int:
     """Put an animated figure at its step cursor and draw the stepping buttons; returns the step shown.
 
     The cursor (session state `key`, -1 for the end) is a step number, so it stays put when the number of
-    steps changes, and goes into the link like any control.
+    steps changes, and goes into the link like any control. The keys (← → and a presenter's clicker's
+    PageUp/PageDown) come through the figure's chart: pass the same `key` as chart(..., step_key=key).
     """
     steps = frame_steps(fig)
     if not steps:
@@ -95,15 +101,12 @@ def stepper(fig: go.Figure | FigureSpec, key: str, container=st) -> int:
     index = frame_index(steps, int(st.session_state[key]))
     at_frame(fig, index)
     row = container.container(horizontal=True, vertical_alignment="center", key=f"stepper-{key}")
-    row.button("◀ step", key=f"{key}.back", on_click=_move, args=(key, steps, -1), shortcut="Left",
+    row.button("◀ step", key=f"{key}.back", on_click=_move, args=(key, steps, -1),
                help="one frame back (← or PageUp)")
-    row.button("step ▶", key=f"{key}.forward", on_click=_move, args=(key, steps, 1), shortcut="Right",
+    row.button("step ▶", key=f"{key}.forward", on_click=_move, args=(key, steps, 1),
                help="one frame on (→ or PageDown)")
     row.caption(f"showing step {steps[index]} of {steps[-1]}: ← → or a presenter's clicker (PageUp/PageDown) "
                 "step through the frames")
-    hidden = container.container(key=f"clicker-{key}")
-    hidden.button("page up", key=f"{key}.pageup", on_click=_move, args=(key, steps, -1), shortcut="PageUp")
-    hidden.button("page down", key=f"{key}.pagedown", on_click=_move, args=(key, steps, 1), shortcut="PageDown")
     return steps[index]
 
 

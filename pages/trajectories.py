@@ -105,7 +105,7 @@ def draw(scene: RunConfig) -> None:
                               minima=minima(critical), arrows=show_arrows, speed=speed)
     show.stepper(figure, STEP_KEY)
     show.chart(figure, key=CHART_KEY, on_click=functools.partial(start_from_click, CLICK_TRACE_INDEX),
-               export="trajectories")
+               export="trajectories", step_key=STEP_KEY)
     show.gif_download(lambda progress: export.playback_gif(
         export.Playback(paths, grid, surface.domain, title=f"Trajectories on {surface.title}",
                         log_contours=surface.log_contours, critical=critical), progress=progress),
