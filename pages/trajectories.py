@@ -119,8 +119,8 @@ def draw(scene: RunConfig) -> None:
                        on_click="ignore")
 
 
-st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow; "
-           "drag the step slider under the chart to scrub, or step with ← → (a clicker's PageUp/PageDown).")
+st.caption("Click anywhere on the contour to start every path there. Press ▶ Play to watch the paths grow, "
+           "or drag the step slider under the chart to scrub.")
 scene_fragment(draw)
 
 # The rules follow the optimizer controls, not the scene: drawn outside the fragment, they are not typeset
