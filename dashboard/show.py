@@ -2,7 +2,8 @@
 styling and the export buttons, so that no page draws a figure differently from another.
 
 stepper() puts an animated figure at the frame of a step cursor kept in session state (and so in the link),
-moved by buttons bound to ← → and PageUp/PageDown, the keys a presenter's clicker sends.
+moved by its buttons and by ← → and PageUp/PageDown (the keys a presenter's clicker sends), which the
+figure's chart reports (chart(..., step_key=...)).
 """
 from __future__ import annotations
 
