@@ -7,7 +7,7 @@ For each app, in headless Chromium (launched before the server, so its own start
 - slider redraw: from a key press on a real slider (the bare app's "frequency", the dashboard's sidebar
   "start x", session key "scene.start_x") to the chart's data changing and the next frame painted, median
   and p95 over several moves (the first move after load is dropped as warm-up);
-- the bytes Streamlit sends over its websocket per move.
+- the bytes Streamlit sends over its websocket per move (counted in the page, not by Playwright).
 Rounds alternate bare app and dashboard so both meet the same machine load; figures are medians over rounds.
 The dashboard keeps JAX's compiled programs on disk (dashboard/xla_cache.py): each round starts it with an
 empty cache folder (a first start ever, then the slider moves), and starts it once more on the now filled
@@ -38,10 +38,29 @@ def wait_idle(page, timeout_ms: int = 120_000) -> None:
     page.wait_for_function(IDLE_JS, timeout=timeout_ms)
 
 
+# The page counts the bytes its websockets receive, so that counting them adds no work outside the page while
+# a move is timed (Playwright's framereceived event hands every frame to this process, base64-encoded: for the
+# dashboard 15 times the bare app's bytes; in a same-session run the ratio moved within its usual spread).
+COUNT_BYTES_JS = """
+(() => {
+  const Native = window.WebSocket;
+  window.__benchBytes = 0;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        const data = event.data;
+        window.__benchBytes += data.byteLength ?? data.size ?? data.length ?? 0;
+      });
+    }
+  };
+})();
+"""
+
+
 def measure(script: str, slider: str, moves: int, env: dict | None = None) -> dict:
-    received = []
     with chromium_page() as page:
-        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(len(payload))))
+        page.add_init_script(COUNT_BYTES_JS)
         with streamlit_server(script, env=env) as (url, _process, started):
             page.goto(url)
             page.wait_for_function(f"() => ({FINGERPRINT_JS})() !== null", timeout=180_000, polling=20)
@@ -54,7 +73,7 @@ def measure(script: str, slider: str, moves: int, env: dict | None = None) -> di
             for _ in range(moves):
                 before = page.evaluate(FINGERPRINT_JS)
                 thumb.focus()
-                received.clear()
+                received = page.evaluate("window.__benchBytes")
                 t0 = time.perf_counter()
                 # Always onwards: moving back would meet Streamlit's caches (the figure message the browser
                 # holds, the engine's cached runs) and time a shortcut a class rarely takes.
@@ -65,7 +84,7 @@ def measure(script: str, slider: str, moves: int, env: dict | None = None) -> di
                 times.append(time.perf_counter() - t0)
                 wait_idle(page)
                 page.wait_for_timeout(200)  # let the finished run's last messages arrive
-                sizes.append(sum(received))
+                sizes.append(page.evaluate("window.__benchBytes") - received)
     if moves < 2:
         return {"first_chart_s": first_chart}
     steady = sorted(times[1:])
