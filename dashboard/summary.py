@@ -137,11 +137,6 @@ def summary_row(label: str, traj: Trajectory) -> dict:
     }
 
 
-def summary_table(paths) -> pd.DataFrame:
-    """One row per path (summary_row). paths: (label, slot, traj)."""
-    return pd.DataFrame([summary_row(label, traj) for label, _, traj in paths])
-
-
 def _cell(value, spec: str = "") -> str:
     """A markdown table cell: a number formatted by `spec`, '|' escaped, a missing value as '—'."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
@@ -153,17 +148,17 @@ def ending_markdown(paths, colour) -> str:
     """How each path ended as one markdown block (one element for the browser to redraw on every rerun): a
     line per path with its status and reason, then a table of summary_row's numbers. paths: (label, slot,
     traj); colour(slot) is a path's colour."""
-    dot = "<span style='color:{}'>●</span>"
+    rows = [(slot, summary_row(label, traj)) for label, slot, traj in paths]
     lines = ["### How each path ended", ""]
-    for label, slot, traj in paths:
-        lines += [f"<span style='color:{colour(slot)};font-size:1.2em'>●</span> **{label}**: "
-                  f"{status_reason(traj)}", ""]
+    for slot, row in rows:
+        lines += [f"<span style='color:{colour(slot)};font-size:1.2em'>●</span> **{row['optimizer']}**: "
+                  f"{row['reason']}", ""]
     lines += ["| | optimizer | settings | final loss | final ‖∇f‖ | steps to tolerance | status |",
               "|---|---|---|--:|--:|--:|---|"]
-    for label, slot, traj in paths:
-        row = summary_row(label, traj)
-        cells = [dot.format(colour(slot)), _cell(label), _cell(row["settings"]), _cell(row["final loss"], ".4e"),
-                 _cell(row["final ‖∇f‖"], ".3e"), _cell(row["steps to tolerance"]), _cell(row["status"])]
+    for slot, row in rows:
+        cells = [f"<span style='color:{colour(slot)}'>●</span>", _cell(row["optimizer"]), _cell(row["settings"]),
+                 _cell(row["final loss"], ".4e"), _cell(row["final ‖∇f‖"], ".3e"),
+                 _cell(row["steps to tolerance"]), _cell(row["status"])]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -186,4 +181,4 @@ def trajectories_csv(paths) -> str:
 
 __all__ = ["CONVERGED", "DIVERGED", "StabilityBound", "stability_bound", "status_reason", "nonfinite_reason",
            "distance_to_nearest",
-           "changed_params", "summary_table", "trajectories_csv"]
+           "changed_params", "summary_row", "ending_markdown", "trajectories_csv"]

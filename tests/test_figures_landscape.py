@@ -15,7 +15,7 @@ from dashboard.figures.landscape import (CLICK_HINT, CLICK_TRACE_INDEX, trajecto
 from dashboard.figures.style import TEMPLATE, colour
 from dashboard.geometry import (condition_number, curvature_codes, curvature_kind, newton_step,
                                 quadratic_ellipse)
-from dashboard.summary import (distance_to_nearest, ending_markdown, stability_bound, status_reason, summary_table,
+from dashboard.summary import (distance_to_nearest, ending_markdown, stability_bound, status_reason, summary_row,
                                trajectories_csv)
 from landscapes import get_surface
 
@@ -111,9 +111,9 @@ def test_status_reason_for_divergence_names_the_bound():
 
 
 def test_summary_and_csv(paths):
-    table = summary_table(paths)
-    assert list(table["optimizer"]) == ["gd", "hb"]
-    assert table["steps to tolerance"][1] == paths[1].traj.converged_at
+    table = [summary_row(label, traj) for label, _, traj in paths]
+    assert [row["optimizer"] for row in table] == ["gd", "hb"]
+    assert table[1]["steps to tolerance"] == paths[1].traj.converged_at
     csv = trajectories_csv(paths)
     assert csv.count("\n") == 1 + 2 * 121
 
