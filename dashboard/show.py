@@ -1,9 +1,9 @@
 """Every chart on every page goes through chart(): one place for the toolbar's slide export, presentation
 styling and the export buttons, so that no page draws a figure differently from another.
 
-stepper() puts an animated figure at the frame of a step cursor kept in session state (and so in the link),
-moved by its buttons and by ← → and PageUp/PageDown (the keys a presenter's clicker sends), which the
-figure's chart reports (chart(..., step_key=...)).
+chart(..., step_key=...) puts an animated figure at the frame of a step cursor kept in session state (and so
+in the link), moved by the step buttons under the chart and by ← → and PageUp/PageDown (the keys a presenter's
+clicker sends), which the chart reports.
 """
 from __future__ import annotations
 
@@ -30,17 +30,26 @@ TOOLBAR = {
 def chart(fig: go.Figure | FigureSpec, key: str, export: str | None = None, on_click=None,
           config: dict | None = None, step_key: str | None = None):
     """Draw a figure with the house toolbar, in place of the one drawn under `key` before (live_chart);
-    on_click(point) gets a click's {"curve", "x", "y"}; with step_key (a stepper's key), ← → PageUp and
-    PageDown pressed anywhere on the page but in a control step the figure's frames.
+    on_click(point) gets a click's {"curve", "x", "y"}.
 
+    With step_key (a session-state key), an animated figure is shown at that step cursor's frame, with step
+    buttons under it, and ← → PageUp and PageDown pressed anywhere on the page but in a control step it.
+
+    The chart is the first thing sent: the browser draws it only after every element sent before it, so the
+    step buttons and the export popover go after it (a slider move on Trajectories: about 30 ms sooner).
     A FigureSpec goes to the browser as it is; it becomes a go.Figure only where one is needed: to restyle
     it for a projector in presentation mode (in place: see dashboard/present.py) or to export it.
     """
+    steps = frame_steps(fig) if step_key is not None else []
+    if steps:
+        index = step_cursor(fig, steps, step_key)
     if presenting():
         fig = projector_style(as_figure(fig))
-    on_step = None if step_key is None else functools.partial(_step_key_pressed, step_key, frame_steps(fig))
+    on_step = functools.partial(_step_key_pressed, step_key, steps) if steps else None
     live_chart(fig.to_json() if isinstance(fig, FigureSpec) else pio.to_json(fig.to_dict(), validate=False),
                key=key, config={**TOOLBAR, **(config or {})}, on_click=on_click, on_step=on_step)
+    if steps:
+        step_buttons(step_key, steps, index)
     if export:  # a file stem: PNG, SVG and PDF download buttons under the chart
         export_buttons(fig, export, key)
 
@@ -88,27 +97,27 @@ def _step_key_pressed(key: str, steps: list[int], delta) -> None:
         _move(key, steps, delta)
 
 
-def stepper(fig: go.Figure | FigureSpec, key: str, container=st) -> int:
-    """Put an animated figure at its step cursor and draw the stepping buttons; returns the step shown.
+def step_cursor(fig: go.Figure | FigureSpec, steps: list[int], key: str) -> int:
+    """Put an animated figure (its frames' steps: `steps`) at the frame of its step cursor; returns the frame.
 
     The cursor (session state `key`, -1 for the end) is a step number, so it stays put when the number of
-    steps changes, and goes into the link like any control. The keys (← → and a presenter's clicker's
-    PageUp/PageDown) come through the figure's chart: pass the same `key` as chart(..., step_key=key).
+    steps changes, and goes into the link like any control.
     """
-    steps = frame_steps(fig)
-    if not steps:
-        return -1
     initial(key, -1, low=-1, high=10**7)
     index = frame_index(steps, int(st.session_state[key]))
     at_frame(fig, index)
-    row = container.container(horizontal=True, vertical_alignment="center", key=f"stepper-{key}")
+    return index
+
+
+def step_buttons(key: str, steps: list[int], index: int) -> None:
+    """One frame back and on, and which step is shown (frame `index` of the frames' `steps`)."""
+    row = st.container(horizontal=True, vertical_alignment="center", key=f"stepper-{key}")
     row.button("◀ step", key=f"{key}.back", on_click=_move, args=(key, steps, -1),
                help="one frame back (← or PageUp)")
     row.button("step ▶", key=f"{key}.forward", on_click=_move, args=(key, steps, 1),
                help="one frame on (→ or PageDown)")
     row.caption(f"showing step {steps[index]} of {steps[-1]}: ← → or a presenter's clicker (PageUp/PageDown) "
                 "step through the frames")
-    return steps[index]
 
 
 def export_buttons(fig: go.Figure | FigureSpec, stem: str, key: str) -> None:

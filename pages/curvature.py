@@ -67,7 +67,6 @@ def draw(scene: RunConfig) -> None:
     if paths:
         figure = curvature_spec(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
                             speed=speed)
-        show.stepper(figure, "curv.step")  # ← → and a clicker's PageUp/PageDown step the animation
         show.chart(figure, key="curv.chart", export="curvature", step_key="curv.step")
         st.latex(r"\text{stable on the local quadratic while}\ \lambda_{\max}<\frac{2}{\eta}\ \text{(GD)},\ "
                  r"\frac{2+2\beta}{\eta}\ \text{(heavy ball)},\ \frac{2(1+\beta)}{(1+2\beta)\eta}\ \text{(Nesterov)}")

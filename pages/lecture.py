@@ -144,8 +144,7 @@ for i, (view, figure) in enumerate(figures):
     if view.caption:
         st.subheader(view.caption)
     stem = preset.name if len(figures) == 1 else f"{preset.name}-{i + 1}"
-    if i == 0:  # one set of keyboard shortcuts per page: the clicker steps the first figure
-        show.stepper(figure, STEP_KEY)
+    # One stepped figure per page (its buttons, ← → and the clicker's keys): the first.
     show.chart(figure, key=f"lecture.chart{i}", export=stem, step_key=STEP_KEY if i == 0 else None)
     grid = grid_of(view.surface, view.surface_params, view.seed)
     critical = cached.critical_points(view.surface, view.surface_params, view.seed)

@@ -95,7 +95,6 @@ except ValueError as error:
 if paths:
     figure = schedule_comparison_spec(paths, grid, surface.domain, log_contours=surface.log_contours,
                                       critical=critical)
-    show.stepper(figure, "sched.cmp.step")  # ← → and a clicker's PageUp/PageDown step the animation
     show.chart(figure, key="sched.cmp.chart", export="schedules", step_key="sched.cmp.step")
     show.update_rule(RULES[rule_name].latex)
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="sched.cmp.table")

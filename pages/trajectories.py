@@ -103,7 +103,6 @@ def draw(scene: RunConfig) -> None:
 
     figure = trajectories_spec(paths, grid, surface.domain, log_contours=surface.log_contours, critical=critical,
                               minima=minima(critical), arrows=show_arrows, speed=speed)
-    show.stepper(figure, STEP_KEY)
     show.chart(figure, key=CHART_KEY, on_click=functools.partial(start_from_click, CLICK_TRACE_INDEX),
                export="trajectories", step_key=STEP_KEY)
     show.gif_download(lambda progress: export.playback_gif(

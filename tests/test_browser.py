@@ -316,7 +316,8 @@ def _element(message) -> tuple[str, str, tuple]:
 def test_a_scene_slider_reruns_only_the_pages_scene_part_and_draws_the_chart_first(app, path, title):
     """Trajectories and Curvature keep what depends on the scene in a fragment (dashboard/live_scene.py): a
     move of a sidebar scene slider reruns only that fragment, so the page's title and its optimizer
-    controls are not sent again; the chart is sent before the sidebar's scene controls; the address bar
+    controls are not sent again; the chart is the first element sent (the step buttons and the export
+    popover under it, the sidebar's scene controls, all come after it); the address bar
     follows the move; and the moved value stays when the user switches page."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -353,6 +354,7 @@ def test_a_scene_slider_reruns_only_the_pages_scene_part_and_draws_the_chart_fir
             main = [p for kind, _, p in sent if p[0] == 0 and kind != "block"]
             assert main and len({p[:2] for p in main}) == 1, "elements outside the fragment were resent"
             chart = next(i for i, (kind, _, _) in enumerate(sent) if kind == "bidi_component")
+            assert all(kind == "block" for kind, _, _ in sent[:chart]), f"sent before the chart: {sent[:chart]}"
             sidebar_sliders = [i for i, (kind, _, p) in enumerate(sent) if kind == "slider" and p[0] == 1]
             assert sidebar_sliders and chart < min(sidebar_sliders), "the sidebar was sent before the chart"
             moved = float(slider.get_attribute("aria-valuetext"))
