@@ -6,7 +6,9 @@ and has drawn every element sent before it. So:
   place kept for them in the sidebar (dashboard/deferred.py);
 - a page puts what depends on the scene in scene_fragment(draw): moving a scene control then reruns only
   that fragment (draw(scene), then the scene controls and the link), not the page's title, its optimizer
-  and option controls, the navigation or the presentation controls. A control of the page reruns everything.
+  and option controls, the navigation or the presentation controls. A control of the page reruns everything;
+- in a scene move the fragment sends its chart, waits CHART_FIRST_PAUSE_S (show.chart_first), then sends the
+  rest, so that the browser paints the chart before it renders what comes under it and the sidebar.
 """
 from __future__ import annotations
 
@@ -16,11 +18,17 @@ from typing import Callable
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard import urlstate
+from dashboard import show, urlstate
 from dashboard.deferred import Deferred
 from dashboard.engine import RunConfig
 from dashboard.scene import shared_config, shared_controls
 
+# After the chart of a scene move, the fragment waits this long before it sends the rest (show.chart_first):
+# the time the browser takes to draw the Trajectories chart (React and Plotly.animate, about 50 ms here) and
+# paint it, with some to spare. Sequential A/B, four rounds of the latency bench: a move took 213 ms with no
+# pause, 175 ms with 50 ms and 148 ms with 80 ms (the bare app 108 ms); the elements under the chart and
+# the sidebar's controls, rendered in the same pass as the chart before, arrive that much later.
+CHART_FIRST_PAUSE_S = 0.08
 SLOT = "_scene.slot"  # the sidebar container kept for the scene controls by this session's last full run
 SETTLED = "_scene.settled"  # the controls settled by app.py in this run, not drawn yet (None once drawn)
 
@@ -72,7 +80,8 @@ def _scene_part(draw: Callable[[RunConfig], None]) -> None:
     else:
         scene = shared_config()
     try:
-        draw(scene)
+        with show.chart_first(CHART_FIRST_PAUSE_S if rerun_alone else 0.0):
+            draw(scene)
     finally:
         if controls is not None:
             _draw(controls, slot)

@@ -7,7 +7,10 @@ clicker sends), which the chart reports.
 """
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
+import time
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -27,6 +30,34 @@ TOOLBAR = {
 }
 
 
+# The pause a chart_first() block puts after its first chart (see there); tests replace _sleep.
+_pause_after_chart = contextvars.ContextVar("pause_after_chart", default=0.0)
+_sleep = time.sleep
+
+
+@contextlib.contextmanager
+def chart_first(pause_s: float):
+    """Within this block, the first chart sent is followed by a pause of `pause_s` before anything else is sent.
+
+    The browser renders every message that reaches it before it paints, so elements that arrive while it
+    draws a chart (its step buttons, the export popover, a summary, the sidebar's controls: all re-rendered
+    in the same pass) hold the new chart back from the screen. With the rest sent a moment later, the chart
+    is painted first and the rest follows. dashboard/live_scene.py uses this for a scene move.
+    """
+    token = _pause_after_chart.set(pause_s)
+    try:
+        yield
+    finally:
+        _pause_after_chart.reset(token)
+
+
+def _let_the_browser_draw() -> None:
+    pause = _pause_after_chart.get()
+    if pause > 0:
+        _pause_after_chart.set(0.0)  # once per block: after its first chart
+        _sleep(pause)
+
+
 def chart(fig: go.Figure | FigureSpec, key: str, export: str | None = None, on_click=None,
           config: dict | None = None, step_key: str | None = None):
     """Draw a figure with the house toolbar, in place of the one drawn under `key` before (live_chart);
@@ -35,8 +66,8 @@ def chart(fig: go.Figure | FigureSpec, key: str, export: str | None = None, on_c
     With step_key (a session-state key), an animated figure is shown at that step cursor's frame, with step
     buttons under it, and ← → PageUp and PageDown pressed anywhere on the page but in a control step it.
 
-    The chart is the first thing sent: the browser draws it only after every element sent before it, so the
-    step buttons and the export popover go after it (a slider move on Trajectories: about 30 ms sooner).
+    The chart is sent before its step buttons and the export popover: the browser draws it only after every
+    element sent before it (and, in a chart_first() block, before the elements sent after it).
     A FigureSpec goes to the browser as it is; it becomes a go.Figure only where one is needed: to restyle
     it for a projector in presentation mode (in place: see dashboard/present.py) or to export it.
     """
@@ -48,6 +79,7 @@ def chart(fig: go.Figure | FigureSpec, key: str, export: str | None = None, on_c
     on_step = functools.partial(_step_key_pressed, step_key, steps) if steps else None
     live_chart(fig.to_json() if isinstance(fig, FigureSpec) else pio.to_json(fig.to_dict(), validate=False),
                key=key, config={**TOOLBAR, **(config or {})}, on_click=on_click, on_step=on_step)
+    _let_the_browser_draw()
     if steps:
         step_buttons(step_key, steps, index)
     if export:  # a file stem: PNG, SVG and PDF download buttons under the chart
