@@ -27,19 +27,23 @@ class StreamlitSession:
         self.widgets: dict[str, object] = {}  # widget id -> element proto (slider, selectbox ...)
         self.exceptions: list[str] = []
         self.chart_specs: list[str] = []  # chart data drawn by the latest rerun
+        self.received: list[tuple[float, ForwardMsg]] = []  # the latest rerun's messages, seconds after sending
 
     def close(self) -> None:
         self._connection.__exit__(None, None, None)
 
-    def rerun(self, widget_states: list | None = None, timeout: float = 60.0) -> float:
-        """Send one rerun and wait for it to finish; returns the seconds it took."""
+    def rerun(self, widget_states: list | None = None, timeout: float = 60.0, fragment_id: str = "") -> float:
+        """Send one rerun (of the fragment `fragment_id` only, if given) and wait for it to finish; returns the
+        seconds it took."""
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query_string
         state.page_script_hash = self.page_script_hash
+        state.fragment_id = fragment_id
         for widget in widget_states or []:
             state.widget_states.widgets.append(widget)
         self.chart_specs = []
+        self.received = []
         started = time.perf_counter()
         self.ws.send(msg.SerializeToString())
         deadline = started + timeout
@@ -47,6 +51,7 @@ class StreamlitSession:
             data = self.ws.recv(timeout=max(0.1, deadline - time.perf_counter()))
             forward = ForwardMsg()
             forward.ParseFromString(data)
+            self.received.append((time.perf_counter() - started, forward))
             kind = forward.WhichOneof("type")
             if kind == "new_session" and not self.page_script_hash:
                 self.page_script_hash = forward.new_session.page_script_hash

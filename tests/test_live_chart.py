@@ -9,7 +9,8 @@ import plotly.io as pio
 
 from bench.browser import streamlit_server
 from bench.ws_client import StreamlitSession
-from dashboard.live_chart import PLOTLY_JS_FILE, PLOTLY_JS_FOLDER
+from dashboard.live_chart import COMPONENT_NAME, PLOTLY_JS_FILE, PLOTLY_JS_FOLDER
+from dashboard.live_scene import CHART_FIRST_PAUSE_S
 
 
 def test_a_chart_sends_its_figure_and_the_server_serves_plotly_js():
@@ -27,5 +28,41 @@ def test_a_chart_sends_its_figure_and_the_server_serves_plotly_js():
                                                                             "text/javascript")
                 body = response.read()
             assert body == (PLOTLY_JS_FOLDER / PLOTLY_JS_FILE).read_bytes()
+        finally:
+            session.close()
+
+
+def _is_live_chart(message) -> bool:
+    element = message.delta.new_element
+    return element.WhichOneof("type") == "bidi_component" and element.bidi_component.component_name == COMPONENT_NAME
+
+
+def test_a_scene_move_sends_the_chart_first_and_the_rest_after_a_pause():
+    """A move of a scene slider reruns the scene fragment (dashboard/live_scene.py), which sends its chart
+    first and everything else at least CHART_FIRST_PAUSE_S later, so that the browser paints the chart before
+    it renders the rest. Timed by this client as the messages arrive (a browser's own stamps follow its busy
+    main thread)."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    with streamlit_server("dashboard/app.py") as (url, _process, _started):
+        session = StreamlitSession(url)
+        try:
+            session.rerun(timeout=300)  # the landing page: Trajectories
+            full_run = [m for _, m in session.received if m.WhichOneof("type") == "delta"]
+            scene_fragment = next(m.delta.fragment_id for m in full_run if _is_live_chart(m))
+            assert scene_fragment
+            drawn = session.chart_specs[0]
+            for start_x in (-1.5, -1.2):
+                session.rerun([session.slider_state("scene.start_x", start_x)], fragment_id=scene_fragment)
+                assert not session.exceptions
+                finished = [m.script_finished for _, m in session.received if m.WhichOneof("type") == "script_finished"]
+                assert finished == [ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY]
+                deltas = [(at, m) for at, m in session.received if m.WhichOneof("type") == "delta"]
+                chart = next(i for i, (_, m) in enumerate(deltas) if _is_live_chart(m))
+                assert all(m.delta.WhichOneof("type") == "add_block" for _, m in deltas[:chart])
+                assert session.chart_specs[0] != drawn  # the start moved
+                drawn = session.chart_specs[0]
+                gap = deltas[chart + 1][0] - deltas[chart][0]
+                assert gap >= CHART_FIRST_PAUSE_S * 0.9, f"the next element came {1e3 * gap:.0f} ms after the chart"
         finally:
             session.close()
