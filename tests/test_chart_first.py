@@ -1,7 +1,7 @@
 """show.chart_first: in a scene move the first chart is sent, then a pause, then the rest (dashboard/show.py).
 
-The browser test `test_a_scene_slider_reruns_only...` checks the same on the real server: the chart's message is
-the first element of a move, and the next one reaches the browser at least half the pause later."""
+On the real server, tests/test_live_chart.py times the pause between a scene move's chart and the next element,
+and the browser test `test_a_scene_slider_reruns_only...` checks that the chart is the move's first element."""
 from __future__ import annotations
 
 import pytest
