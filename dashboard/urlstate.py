@@ -9,6 +9,10 @@ note at the top of the page: a link never raises.
 At the end of every run finish() writes back only the values that differ from their defaults (links stay
 short), in the order the widgets were drawn, so a rule comes before its parameters. Query parameters are
 strings: booleans are 1/0, floats their shortest exact repr, so a link reproduces the session's values.
+
+A run's st.query_params are the URL the browser had when it asked for the run, which may be older than what
+the previous run wrote (a key pressed while that write was on its way): finish() writes whenever the wanted
+parameters differ from those or from what this session wrote last.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ NOTES = "_url.notes"  # what the link held that was ignored, shown until dismiss
 RUN = "_url.run"  # this run's widgets: key -> Spec
 STARTED = "_url.started"
 KEPT = "_url.kept"  # every control's last value, so that a page left and opened again keeps its settings
+WRITTEN = "_url.written"  # the parameters this session last wrote to the URL
 MAX_VALUE_CHARS = 600  # a typed formula may take 500
 NOTE_VALUE_CHARS = 40
 SHOWN_OPTIONS = 6
@@ -233,8 +238,9 @@ def finish(notes: bool = True) -> None:
     kept.update((key, st.session_state[key]) for key in run.specs if key in st.session_state)
     wanted = changed()
     current = {key: st.query_params.get_all(key) for key in st.query_params if key.lower() not in IGNORED_KEYS}
-    if current != {key: [value] for key, value in wanted.items()}:
+    if current != {key: [value] for key, value in wanted.items()} or st.session_state.get(WRITTEN, wanted) != wanted:
         st.query_params.from_dict(wanted)
+        st.session_state[WRITTEN] = wanted
 
 
 def write_before_stop(stop: Callable[[], None]) -> Callable[[], None]:
