@@ -14,13 +14,7 @@ if str(ROOT) not in sys.path:  # `streamlit run dashboard/app.py` puts only dash
 
 import streamlit as st  # noqa: E402
 
-from dashboard import heap, live_chart, live_scene, stale_widgets, urlstate, xla_cache  # noqa: E402
-from dashboard.present import presentation_controls  # noqa: E402
-
-xla_cache.enable()  # a restarted server loads its compiled programs from the temporary directory
-
-# A page that stops early (st.stop after an error message) still writes its controls into the link.
-st.stop = urlstate.write_before_stop(st.stop)
+from dashboard import live_chart, stale_widgets  # noqa: E402  (light: the engine is imported in main())
 
 # (script, title, icon, url path); the first is the landing page.
 PAGES = (
@@ -47,9 +41,17 @@ def main() -> None:
     st.set_page_config(page_title="Optimisation on loss surfaces", page_icon=":material/landscape:",
                        layout="wide")
     stale_widgets.forget()  # metadata of widgets gone since earlier runs, which Streamlit 1.67 keeps
-    page = st.navigation(available_pages())
     with st.sidebar:
-        live_chart.preload()  # plotly.js loads in the browser while the first figure is computed
+        # Before the engine's imports (JAX and the pages' modules: most of a second on a server's first run):
+        # the browser fetches and evaluates plotly.js (4.7 MB) while they and the first figure's compilation run.
+        live_chart.preload()
+    from dashboard import heap, live_scene, urlstate, xla_cache
+    from dashboard.present import presentation_controls
+
+    xla_cache.enable()  # a restarted server loads its compiled programs from the temporary directory
+    # A page that stops early (st.stop after an error message) still writes its controls into the link.
+    st.stop = urlstate.write_before_stop(st.stop)
+    page = st.navigation(available_pages())
     urlstate.begin()  # the link's values seed the widgets; notes about ignored values go at the top
     presentation_controls()
     with st.sidebar:

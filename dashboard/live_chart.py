@@ -13,6 +13,7 @@ plotly.js once (and Streamlit's own bundled copy not at all).
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import plotly
@@ -205,12 +206,12 @@ export default function (component) {
   div.__liveDrawn = drawn;
   loadPlotly(data.plotly_js).then((Plotly) => {
     if (div.__liveDrawn !== drawn) return;  // a newer figure came meanwhile
-    const shape = shapeOf(figure), config = JSON.stringify(data.config);
+    const shape = shapeOf(figure), config = data.config;
     const quick = quickUpdate(Plotly, div, figure, shape, config);
     div.__liveQuickDraws = (div.__liveQuickDraws || 0) + (quick ? 1 : 0);
     if (!quick) clearTimeout(div.__liveSettle);
     const update = quick || Plotly.react(div, {data: figure.data, layout: figure.layout, frames: figure.frames || [],
-                                               config: data.config});
+                                               config: JSON.parse(config)});
     return update.then(() => {
       div.__liveShape = { ...shape, config };
       div.__liveFigure = data.figure;  // what is drawn, as sent (tests compare the plot with it)
@@ -259,8 +260,9 @@ export default function (component) {
 COMPONENT_NAME = "dashboard.live_chart"
 _mount = st.components.v2.component(COMPONENT_NAME, js=JS, isolate_styles=False)
 # An empty element whose script only starts loading plotly.js.
+PRELOAD_NAME = "dashboard.live_chart_preload"
 _mount_preload = st.components.v2.component(
-    "dashboard.live_chart_preload", isolate_styles=False,
+    PRELOAD_NAME, isolate_styles=False,
     js=LOAD_PLOTLY_JS + "export default function ({ data }) { loadPlotly(data.plotly_js).catch(() => {}); }")
 
 
@@ -285,7 +287,9 @@ def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=
     on_step(delta), with -1 or 1, when ← or PageUp, → or PageDown is pressed on the page outside a control.
     Returns the component's result (its `click` is the last click's point, for that one rerun).
     """
-    data = {"figure": figure_json, "config": config or {}, "plotly_js": plotly_js_url(),
+    # Only strings and booleans: Streamlit looks at every other value for a dataframe, and its look imports
+    # pandas and pyarrow (about half a second of the first run, for a dict of chart options).
+    data = {"figure": figure_json, "config": json.dumps(config or {}), "plotly_js": plotly_js_url(),
             "clicks": on_click is not None, "step_keys": on_step is not None}
     callbacks = {}
     if on_click is not None:

@@ -1,14 +1,15 @@
 """What happened to each path, in words and tables: status with its reason, summary rows, CSV export.
 
-Pure numpy/pandas over engine Trajectories (no Streamlit), so the reasons a student reads are testable.
+Pure numpy over engine Trajectories (no Streamlit), so the reasons a student reads are testable.
 """
 from __future__ import annotations
 
+import csv
+import io
 import math
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from dashboard.engine import CONVERGED, DIVERGED, Trajectory
 from landscapes import get_surface
@@ -164,19 +165,33 @@ def ending_markdown(paths, colour) -> str:
 
 
 def trajectories_csv(paths) -> str:
-    """Every row of every path in long format (one line per optimizer and step)."""
-    frames = []
+    """Every row of every path in long format (one line per optimizer and step), as pandas' to_csv writes it
+    (numbers as numpy prints them, NaN as an empty field), without importing pandas: on the landing page's
+    first run that import took about half a second."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
     for label, slot, traj in paths:
         n = len(traj.loss)
-        frames.append(pd.DataFrame({
-            "optimizer": label, "slot": slot, "step": np.arange(n),
-            "x": traj.xy[:, 0], "y": traj.xy[:, 1], "loss": traj.loss,
-            "grad_x": traj.grad[:, 0], "grad_y": traj.grad[:, 1], "grad_norm": traj.grad_norm,
-            "lr": traj.lr, "update_x": traj.update[:, 0], "update_y": traj.update[:, 1],
-            "eig_min": traj.eigvals[:, 0], "eig_max": traj.eigvals[:, 1],
-            "status": [("running", "converged", "diverged")[s] for s in traj.status],
-        }))
-    return pd.concat(frames, ignore_index=True).to_csv(index=False) if frames else ""
+        columns = [np.full(n, label, dtype=object), np.full(n, slot), np.arange(n),
+                   traj.xy[:, 0], traj.xy[:, 1], traj.loss, traj.grad[:, 0], traj.grad[:, 1], traj.grad_norm,
+                   traj.lr, traj.update[:, 0], traj.update[:, 1], traj.eigvals[:, 0], traj.eigvals[:, 1],
+                   np.asarray(["running", "converged", "diverged"], dtype=object)[np.asarray(traj.status)]]
+        writer.writerows(zip(*(_csv_fields(column) for column in columns)))
+    return out.getvalue() if paths else ""
+
+
+CSV_COLUMNS = ("optimizer", "slot", "step", "x", "y", "loss", "grad_x", "grad_y", "grad_norm", "lr", "update_x",
+               "update_y", "eig_min", "eig_max", "status")
+
+
+def _csv_fields(column: np.ndarray) -> list[str]:
+    column = np.asarray(column)
+    if column.dtype.kind != "f":
+        return column.astype(str).tolist()
+    fields = column.astype(str)
+    fields[np.isnan(column)] = ""
+    return fields.tolist()
 
 
 __all__ = ["CONVERGED", "DIVERGED", "StabilityBound", "stability_bound", "status_reason", "nonfinite_reason",

@@ -118,6 +118,45 @@ def test_summary_and_csv(paths):
     assert csv.count("\n") == 1 + 2 * 121
 
 
+def _pandas_csv(paths) -> str:
+    """The CSV as pandas writes it (what trajectories_csv did before it stopped importing pandas)."""
+    import pandas as pd
+
+    return pd.concat([pd.DataFrame({
+        "optimizer": label, "slot": slot, "step": np.arange(len(traj.loss)),
+        "x": traj.xy[:, 0], "y": traj.xy[:, 1], "loss": traj.loss,
+        "grad_x": traj.grad[:, 0], "grad_y": traj.grad[:, 1], "grad_norm": traj.grad_norm,
+        "lr": traj.lr, "update_x": traj.update[:, 0], "update_y": traj.update[:, 1],
+        "eig_min": traj.eigvals[:, 0], "eig_max": traj.eigvals[:, 1],
+        "status": [("running", "converged", "diverged")[s] for s in traj.status],
+    }) for label, slot, traj in paths], ignore_index=True).to_csv(index=False)
+
+
+def test_the_csv_is_what_pandas_writes_for_the_same_rows(paths):
+    """Converged, diverging (inf and NaN) and scheduled paths, a label with a comma and quotes: byte for byte."""
+    import io
+
+    import pandas as pd
+
+    from types import SimpleNamespace
+
+    diverging = engine.simulate(sgd(0.3))
+    fields = ("loss", "xy", "grad", "grad_norm", "lr", "update", "eigvals", "status")
+    overflowed = SimpleNamespace(**{name: np.array(getattr(diverging, name)) for name in fields})
+    overflowed.loss[-3:] = [np.inf, -np.inf, np.nan]  # as a formula surface may give
+    overflowed.xy[-1] = [np.nan, 1e-300]
+    diverged = PathView('too big, "0.3"', 4, overflowed)
+    scheduled = PathView("cosine", 5, engine.simulate(sgd(0.1, momentum=0.9).with_(
+        schedule="cosine", schedule_params={"T_max": 50})))
+    shown = [*paths, diverged, scheduled]
+    written = trajectories_csv(shown)
+    assert written == _pandas_csv(shown)
+    back = pd.read_csv(io.StringIO(written))
+    assert back["optimizer"].iloc[-1] == "cosine" and (back["optimizer"] == 'too big, "0.3"').sum() == 121
+    np.testing.assert_array_equal(back["loss"].to_numpy()[:121], paths[0].traj.loss.astype(float))
+    assert trajectories_csv([]) == ""
+
+
 def test_ending_markdown_states_each_paths_numbers(paths):
     """The Trajectories page's summary (one markdown block): a status line per path and a table row whose
     final loss is f at the path's last point, computed here from the coordinates, not the engine's loss."""

@@ -9,7 +9,7 @@ import plotly.io as pio
 
 from bench.browser import streamlit_server
 from bench.ws_client import StreamlitSession
-from dashboard.live_chart import COMPONENT_NAME, PLOTLY_JS_FILE, PLOTLY_JS_FOLDER
+from dashboard.live_chart import COMPONENT_NAME, PLOTLY_JS_FILE, PLOTLY_JS_FOLDER, PRELOAD_NAME
 from dashboard.live_scene import CHART_FIRST_PAUSE_S
 
 
@@ -17,12 +17,19 @@ def test_a_chart_sends_its_figure_and_the_server_serves_plotly_js():
     with streamlit_server("dashboard/app.py") as (url, _process, _started):
         session = StreamlitSession(url)
         try:
-            session.rerun(timeout=300)  # the landing page: Trajectories
+            session.rerun(timeout=300)  # the landing page: Trajectories, the server's first run
             assert session.chart_specs and not session.exceptions
+            # The preload of plotly.js is the run's first element, sent before the entry imports the engine and
+            # the pages (their navigation message comes after those imports), so the browser loads the script
+            # meanwhile.
+            kinds = [m.WhichOneof("type") for _, m in session.received]
+            first_element = session.received[kinds.index("delta")][1].delta.new_element
+            assert first_element.bidi_component.component_name == PRELOAD_NAME
+            assert kinds.index("delta") < kinds.index("navigation")
             data = json.loads(session.chart_specs[0])
             figure = pio.from_json(data["figure"], skip_invalid=True)
             assert figure.data[0].type == "contour" and len(figure.frames) > 10
-            assert data["clicks"] is True and data["config"]["displaylogo"] is False
+            assert data["clicks"] is True and json.loads(data["config"])["displaylogo"] is False
             with urllib.request.urlopen(url + data["plotly_js"], timeout=60) as response:
                 assert response.headers["Content-Type"].split(";")[0] in ("application/javascript",
                                                                             "text/javascript")
