@@ -164,6 +164,10 @@ def ending_markdown(paths, colour) -> str:
     return "\n".join(lines)
 
 
+CSV_COLUMNS = ("optimizer", "slot", "step", "x", "y", "loss", "grad_x", "grad_y", "grad_norm", "lr", "update_x",
+               "update_y", "eig_min", "eig_max", "status")
+
+
 def trajectories_csv(paths) -> str:
     """Every row of every path in long format (one line per optimizer and step), as pandas' to_csv writes it
     (numbers as numpy prints them, NaN as an empty field), without importing pandas: on the landing page's
@@ -179,10 +183,6 @@ def trajectories_csv(paths) -> str:
                    np.asarray(["running", "converged", "diverged"], dtype=object)[np.asarray(traj.status)]]
         writer.writerows(zip(*(_csv_fields(column) for column in columns)))
     return out.getvalue() if paths else ""
-
-
-CSV_COLUMNS = ("optimizer", "slot", "step", "x", "y", "loss", "grad_x", "grad_y", "grad_norm", "lr", "update_x",
-               "update_y", "eig_min", "eig_max", "status")
 
 
 def _csv_fields(column: np.ndarray) -> list[str]:
