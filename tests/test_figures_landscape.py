@@ -1,6 +1,9 @@
 """Figure factories and the numbers they draw, each checked against an independent computation."""
 from __future__ import annotations
 
+import io
+from types import SimpleNamespace
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
@@ -134,11 +137,7 @@ def _pandas_csv(paths) -> str:
 
 def test_the_csv_is_what_pandas_writes_for_the_same_rows(paths):
     """Converged, diverging (inf and NaN) and scheduled paths, a label with a comma and quotes: byte for byte."""
-    import io
-
     import pandas as pd
-
-    from types import SimpleNamespace
 
     diverging = engine.simulate(sgd(0.3))
     fields = ("loss", "xy", "grad", "grad_norm", "lr", "update", "eigvals", "status")
