@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from dashboard.engine import CONVERGED, DIVERGED, Trajectory
+from dashboard.engine import CONVERGED, DIVERGED, STATUS_NAMES, Trajectory
 from landscapes import get_surface
 from landscapes.formula import explain_nonfinite
 from optimizers import get_rule
@@ -180,7 +180,7 @@ def trajectories_csv(paths) -> str:
         columns = [np.full(n, label, dtype=object), np.full(n, slot), np.arange(n),
                    traj.xy[:, 0], traj.xy[:, 1], traj.loss, traj.grad[:, 0], traj.grad[:, 1], traj.grad_norm,
                    traj.lr, traj.update[:, 0], traj.update[:, 1], traj.eigvals[:, 0], traj.eigvals[:, 1],
-                   np.asarray(["running", "converged", "diverged"], dtype=object)[np.asarray(traj.status)]]
+                   np.asarray(STATUS_NAMES, dtype=object)[np.asarray(traj.status)]]
         writer.writerows(zip(*(_csv_fields(column) for column in columns)))
     return out.getvalue() if paths else ""
 
