@@ -24,11 +24,13 @@ from dashboard.engine import RunConfig
 from dashboard.scene import shared_config, shared_controls
 
 # After the chart of a scene move, the fragment waits this long before it sends the rest (show.chart_first):
-# the time the browser takes to draw the Trajectories chart (React and Plotly.animate, about 50 ms here) and
+# the time the browser takes to draw the Trajectories chart (React and Plotly.animate, 50-90 ms here) and
 # paint it, with some to spare. Sequential A/B, four rounds of the latency bench: a move took 213 ms with no
 # pause, 175 ms with 50 ms and 148 ms with 80 ms (the bare app 108 ms); the elements under the chart and
-# the sidebar's controls, rendered in the same pass as the chart before, arrive that much later.
-CHART_FIRST_PAUSE_S = 0.08
+# the sidebar's controls, rendered in the same pass as the chart before, arrive that much later. Raised to
+# 120 ms on 2026-12-03: sequential A/B, four rounds, 212 against 224 ms a move with 80 (the bare app 157 ms
+# that hour).
+CHART_FIRST_PAUSE_S = 0.12
 SLOT = "_scene.slot"  # the sidebar container kept for the scene controls by this session's last full run
 SETTLED = "_scene.settled"  # the controls settled by app.py in this run, not drawn yet (None once drawn)
 
