@@ -4,7 +4,8 @@ st.plotly_chart folds the figure into the element's identity, so on every slider
 chart, mounts a new one and draws it twice. This component (Streamlit components v2: no iframe) keeps one
 plot div per key and gives each new figure to Plotly.react, which updates that div in place, or, when only
 the paths' data moved, to the quicker Plotly.animate (QUICK_UPDATE_JS); clicks on the plot come back as a
-trigger value ("click": the curve, x and y of the point clicked).
+trigger value ("click": the curve, x and y of the point clicked). An animated figure's frames may follow in
+an element of their own (live_frames, FRAMES_JS), so that the chart's own message is small.
 
 plotly.js is the copy inside plotly.py (the version kaleido exports with), served by Streamlit's component
 file route: declare_component(path=...) serves a folder's files under /component/<name>/, and nothing of
@@ -13,6 +14,7 @@ plotly.js once (and Streamlit's own bundled copy not at all).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -188,7 +190,33 @@ function listenForStepKeys() {
 }
 """
 
-JS = LOAD_PLOTLY_JS + QUICK_UPDATE_JS + STEP_KEYS_JS + """
+# An animated figure's frames may come a moment after its chart, in an element of their own (live_frames):
+# the chart's message is then about 100 kB instead of 260 (Trajectories), and the server sends it
+# sooner and the browser reads it sooner. The chart is drawn with the frames it had; the frames go onto the plot once it shows the figure
+# they belong to (the same token), whichever of the two comes first.
+FRAMES_JS = """
+const LIVE_CHARTS = (window.__liveCharts = window.__liveCharts || {});
+const LIVE_FRAMES = (window.__liveFramesSent = window.__liveFramesSent || {});
+
+function applyFrames(key) {
+  const div = LIVE_CHARTS[key], sent = LIVE_FRAMES[key];
+  if (!div || !sent || !div.isConnected || !window.Plotly || div.__liveFramesFor !== sent.token) return;
+  delete LIVE_FRAMES[key];
+  if (div.__liveFramesOn === sent.token) return;  // the same frames are on the plot already
+  const frames = JSON.parse(sent.frames);
+  const names = frames.map((frame) => String(frame.name)).join("\\n");
+  div.__liveFramesOn = sent.token;
+  div.__liveFramesJson = sent.frames;  // what is on the plot, as sent (tests compare the two)
+  // addFrames replaces frames of the same name and keeps the rest: other names take a react (frames
+  // replaced wholesale), as they come only with new playback steps, which a quick update never has.
+  const same = div.__liveFrameNames === names || !div.__liveFrameNames;
+  div.__liveFrameNames = names;
+  return same ? window.Plotly.addFrames(div, frames)
+              : window.Plotly.react(div, { data: div.data, layout: div.layout, frames });
+}
+"""
+
+JS = LOAD_PLOTLY_JS + QUICK_UPDATE_JS + STEP_KEYS_JS + FRAMES_JS + """
 export default function (component) {
   const { parentElement, data, setTriggerValue } = component;
   let div = parentElement.querySelector(".live-plotly");
@@ -200,6 +228,9 @@ export default function (component) {
   }
   div.__liveSetTrigger = setTriggerValue;
   div.__liveStepKeys = !!data.step_keys;
+  LIVE_CHARTS[data.key] = div;
+  const framesToken = data.frames_token || null;  // frames to come in their own element, or in the figure
+  div.__liveFramesFor = null;
   listenForStepKeys();
   const figure = JSON.parse(data.figure);
   const drawn = (div.__liveDrawn || 0) + 1;
@@ -215,6 +246,13 @@ export default function (component) {
     return update.then(() => {
       div.__liveShape = { ...shape, config };
       div.__liveFigure = data.figure;  // what is drawn, as sent (tests compare the plot with it)
+      if (!quick || !framesToken) {  // Plotly.react replaced the frames; a quick update added the figure's
+        div.__liveFrameNames = (figure.frames || []).map((frame) => String(frame.name)).join("\\n");
+        div.__liveFramesOn = null;
+        div.__liveFramesJson = null;
+      }
+      div.__liveFramesFor = framesToken;
+      if (framesToken) applyFrames(data.key);
       if (!div.__liveRestore) {
         // plotly.js drops non-scatter traces (the contour) while it animates frames without a full redraw;
         // draw everything again once an animation (▶ Play, not a quick update) stops (the figure's underlay
@@ -266,6 +304,16 @@ _mount_preload = st.components.v2.component(
     js=LOAD_PLOTLY_JS + "export default function ({ data }) { loadPlotly(data.plotly_js).catch(() => {}); }")
 
 
+# An empty element whose script hands a figure's frames to its chart (FRAMES_JS).
+FRAMES_NAME = "dashboard.live_chart_frames"
+_mount_frames = st.components.v2.component(
+    FRAMES_NAME, isolate_styles=False,
+    js=FRAMES_JS + """export default function ({ data }) {
+  LIVE_FRAMES[data.chart] = { token: data.token, frames: data.frames };
+  applyFrames(data.chart);
+}""")
+
+
 def plotly_js_url() -> str:
     """Where the browser finds plotly.js (registering the folder that serves it, once per runtime)."""
     name = components_v1.declare_component(PLOTLY_JS_COMPONENT, path=str(PLOTLY_JS_FOLDER)).name
@@ -279,9 +327,13 @@ def preload() -> None:
     _mount_preload(key="live_chart.preload", data={"plotly_js": plotly_js_url()})
 
 
-def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=None, on_step=None):
+def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=None, on_step=None,
+               frames_token: str = ""):
     """Draw a figure (its JSON, as plotly.js reads it) under a stable key; a new figure for the same key
     redraws in place.
+
+    With a frames_token, the figure's animation frames are not in figure_json but follow in live_frames()
+    with the same token (frames_token_for(figure_json) makes one).
 
     on_click(point) is called, in the rerun a click starts, with {"curve", "x", "y"} of the point clicked;
     on_step(delta), with -1 or 1, when ← or PageUp, → or PageDown is pressed on the page outside a control.
@@ -290,10 +342,22 @@ def live_chart(figure_json: str, key: str, config: dict | None = None, on_click=
     # Only strings and booleans: Streamlit looks at every other value for a dataframe, and its look imports
     # pandas and pyarrow (about half a second of the first run, for a dict of chart options).
     data = {"figure": figure_json, "config": json.dumps(config or {}), "plotly_js": plotly_js_url(),
-            "clicks": on_click is not None, "step_keys": on_step is not None}
+            "clicks": on_click is not None, "step_keys": on_step is not None, "key": key,
+            "frames_token": frames_token}
     callbacks = {}
     if on_click is not None:
         callbacks["on_click_change"] = lambda: on_click(st.session_state[key].get("click"))
     if on_step is not None:
         callbacks["on_step_change"] = lambda: on_step(st.session_state[key].get("step"))
     return _mount(key=key, data=data, **callbacks)
+
+
+def frames_token_for(figure_json: str) -> str:
+    """What ties a chart's figure to the frames sent for it: the same figure always gets the same token."""
+    return hashlib.blake2b(figure_json.encode(), digest_size=8).hexdigest()
+
+
+def live_frames(frames_json: str, chart_key: str, token: str) -> None:
+    """Send the animation frames (a JSON list) of the figure drawn under chart_key with this frames_token;
+    they go onto its plot once it shows that figure. An element that shows nothing."""
+    _mount_frames(key=f"{chart_key}.frames", data={"frames": frames_json, "chart": chart_key, "token": token})

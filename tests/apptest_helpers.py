@@ -11,6 +11,7 @@ import plotly.io as pio
 from streamlit.testing.v1 import AppTest
 
 from dashboard.live_chart import COMPONENT_NAME as LIVE_CHART
+from dashboard.live_chart import FRAMES_NAME as LIVE_FRAMES
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 TIMEOUT = 180  # the first run compiles the engine's programs
@@ -39,8 +40,24 @@ def chart_elements(at: AppTest) -> list:
 
 
 def chart_specs(at: AppTest) -> list[str]:
-    """The figure JSON of every chart on the page, as sent to the browser."""
-    return [json.loads(chart.proto.json)["figure"] for chart in chart_elements(at)]
+    """The figure JSON of every chart on the page, as sent to the browser, with the animation frames sent
+    after it for the same token (live_chart.live_frames) put back in."""
+    frames = {}
+    for element in at.get("bidi_component"):
+        if element.proto.component_name == LIVE_FRAMES:
+            data = json.loads(element.proto.json)
+            frames[data["chart"], data["token"]] = json.loads(data["frames"])
+    specs = []
+    for chart in chart_elements(at):
+        data = json.loads(chart.proto.json)
+        if not data["frames_token"]:
+            specs.append(data["figure"])
+            continue
+        figure = json.loads(data["figure"])
+        figure["frames"] = frames.pop((data["key"], data["frames_token"]))
+        specs.append(json.dumps(figure))
+    assert not frames, f"frames sent for no chart: {list(frames)}"
+    return specs
 
 
 def figures(at: AppTest) -> list:

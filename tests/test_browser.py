@@ -195,9 +195,21 @@ DRAWN_VS_SENT = """() => {
   });
   for (const [key, axis] of Object.entries(sent.layout))
     if (/^[xy]axis[0-9]*$/.test(key) && axis.range && !same(gd.layout[key].range, axis.range)) differ.push(key);
+  // The frames came in the figure or, for a stepped chart, in an element after it (live_chart.live_frames).
   const frames = gd._transitionData._frames;
-  if (frames.length !== sent.frames.length) differ.push('frame count');
-  sent.frames.forEach((frame, j) => { if (!same(frames[j] && frames[j].data, frame.data)) differ.push(`frame ${j}`); });
+  const sentFrames = sent.frames || (gd.__liveFramesJson ? JSON.parse(gd.__liveFramesJson) : []);
+  if (!sentFrames.length) differ.push('no frames');
+  if (frames.length !== sentFrames.length) differ.push('frame count');
+  sentFrames.forEach((frame, j) => {
+    if (!same(frames[j] && frames[j].data, frame.data) || frames[j].name !== String(frame.name)) differ.push(`frame ${j}`);
+  });
+  // The frame shown is the figure's own traces: frames left from another figure would differ here.
+  const active = ((sent.layout.sliders || [])[0] || {}).active;
+  if (active !== undefined && frames[active]) frames[active].traces.forEach((t, k) => {
+    for (const key of ['x', 'y'])
+      if (key in frames[active].data[k] && !same(frames[active].data[k][key], sent.data[t][key]))
+        differ.push(`frame ${active} trace ${t} ${key}`);
+  });
   (sent.layout.sliders || []).forEach((slider, i) => {
     if (gd.layout.sliders[i].active !== slider.active) differ.push(`slider ${i}`); });
   return differ;

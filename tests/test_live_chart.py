@@ -9,7 +9,8 @@ import plotly.io as pio
 
 from bench.browser import streamlit_server
 from bench.ws_client import StreamlitSession
-from dashboard.live_chart import COMPONENT_NAME, PLOTLY_JS_FILE, PLOTLY_JS_FOLDER, PRELOAD_NAME
+from dashboard.live_chart import (COMPONENT_NAME, FRAMES_NAME, PLOTLY_JS_FILE, PLOTLY_JS_FOLDER, PRELOAD_NAME,
+                                  frames_token_for)
 from dashboard.live_scene import CHART_FIRST_PAUSE_S
 
 
@@ -28,7 +29,17 @@ def test_a_chart_sends_its_figure_and_the_server_serves_plotly_js():
             assert kinds.index("delta") < kinds.index("navigation")
             data = json.loads(session.chart_specs[0])
             figure = pio.from_json(data["figure"], skip_invalid=True)
-            assert figure.data[0].type == "contour" and len(figure.frames) > 10
+            assert figure.data[0].type == "contour" and data["key"] == "traj.chart"
+            # Its animation frames follow in an element of their own, tied to the figure by its token.
+            elements = [m.delta.new_element for _, m in session.received
+                        if m.WhichOneof("type") == "delta" and m.delta.WhichOneof("type") == "new_element"]
+            names = [e.bidi_component.component_name if e.WhichOneof("type") == "bidi_component" else ""
+                     for e in elements]
+            assert not figure.frames and names.index(FRAMES_NAME) > names.index(COMPONENT_NAME)
+            frames = json.loads(elements[names.index(FRAMES_NAME)].bidi_component.json)
+            assert frames["chart"] == "traj.chart" and frames["token"] == data["frames_token"] != ""
+            assert frames["token"] == frames_token_for(data["figure"])
+            assert len(json.loads(frames["frames"])) > 10
             assert data["clicks"] is True and json.loads(data["config"])["displaylogo"] is False
             with urllib.request.urlopen(url + data["plotly_js"], timeout=60) as response:
                 assert response.headers["Content-Type"].split(";")[0] in ("application/javascript",

@@ -140,3 +140,67 @@ def test_a_spec_shows_a_frame_as_the_figure_does(paths, index):
     shown, expected = spec.show_frame(index).to_dict(), show.at_frame(figure, index).to_dict()
     assert json.loads(pio.to_json(shown)) == json.loads(pio.to_json(expected))
     assert shown["layout"]["sliders"][0]["active"] == index
+
+
+def _frame_specs(paths, grid):
+    from dashboard.figures.curvature import curvature_spec
+    from dashboard.figures.schedules import schedule_comparison_spec
+
+    domain = ((-2, 2), (-2, 2))
+    return {"trajectories": lambda: trajectories_spec(paths, grid, domain),
+            "curvature": lambda: curvature_spec(paths, grid, domain),
+            "schedules": lambda: schedule_comparison_spec(paths, grid, domain)}
+
+
+@pytest.mark.parametrize("name", ["trajectories", "curvature", "schedules"])
+def test_frames_are_the_same_whatever_order_they_are_made_in(paths, name):
+    """Frames are made when first read (the shown one before the chart is sent, the rest after): made in
+    any order, they are what making them in order gives, and the figure shown at a frame is that frame."""
+    grid = engine.surface_grid("quadratic", (), 0, resolution=31)
+    make = _frame_specs(paths, grid)[name]
+    in_order, shuffled = make(), make()
+    n = len(in_order.frames)
+    expected = [in_order.frames[i] for i in range(n)]
+    shuffled.show_frame(7)
+    chart = json.loads(shuffled.to_json(frames=False))
+    assert "frames" not in chart and [int(s) for s in shuffled.frame_names()] == [int(f["name"]) for f in expected]
+    got = json.loads(shuffled.frames_json())
+    assert got == json.loads(figure_json(expected))
+    for trace_index, moving in zip(got[7]["traces"], got[7]["data"]):
+        for key in ("x", "y"):
+            if key in moving:
+                assert chart["data"][trace_index][key] == moving[key]
+
+
+def test_frames_are_made_only_when_read(paths, monkeypatch):
+    """Building the Trajectories figure makes the one frame its traces show; the others only when read."""
+    from dashboard.figures import landscape
+
+    made = []
+    original = landscape.path_frame
+    monkeypatch.setattr(landscape, "path_frame", lambda paths_, row, *rest: made.append(row) or original(paths_, row, *rest))
+    grid = engine.surface_grid("quadratic", (), 0, resolution=31)
+    spec = trajectories_spec(paths, grid, ((-2, 2), (-2, 2)))
+    rows = [int(s) for s in spec.frame_names()]
+    assert made == [rows[-1]]
+    spec.show_frame(3)
+    spec.to_json(frames=False)
+    assert made == [rows[-1], rows[3]]
+    spec.frames_json()
+    assert sorted(made) == sorted(rows)  # each frame made once
+
+
+def test_the_curvature_cursor_line_spans_its_axis_in_every_frame(paths):
+    """The λmax panel's cursor line is stretched to the whole axis after its frames' traces are defined: the
+    stretch reaches every frame, made before it or after."""
+    from dashboard.figures.curvature import curvature_spec
+
+    grid = engine.surface_grid("quadratic", (), 0, resolution=31)
+    spec = curvature_spec(paths, grid, ((-2, 2), (-2, 2)))
+    axis_range = spec.axis("y", 1, 2)["range"]
+    cursor_lines = [i for i, trace in enumerate(spec.data) if trace.get("line", {}).get("dash") == "dot"
+                    and trace.get("yaxis") == spec.axes(1, 2)[1] and trace.get("mode") == "lines" and len(trace["x"]) == 2]
+    assert len(cursor_lines) == 1 and spec.data[cursor_lines[0]]["y"] == axis_range
+    for frame in spec.frames:
+        (position,) = [j for j, t in enumerate(frame["traces"]) if t == cursor_lines[0]]
+        assert frame["data"][position]["y"] == axis_range

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.engine import SurfaceGrid
-from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows, join_panel
+from dashboard.figures.curves import FrameTraces, Panel, PathView, add_panel, add_playback, frame_rows, join_panel
 from dashboard.figures.landscape import (CriticalMark, add_surface, arrow_trace, contour_trace,
                                          critical_traces, equal_scale_axes, head_row, heads_trace,
                                          static_path_traces, trail_trace)
@@ -80,7 +80,7 @@ def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_cont
         return ([trail_trace(p, k, rows) for p, rows in zip(paths, kept)] + [_ellipse_trace(p, k, size) for p in paths]
                 + [_eigen_arrows(paths, k, size), heads_trace(paths, k)])
 
-    per_frame = [moving(int(k)) for k in frames]
+    per_frame = FrameTraces(frames, moving)
     animated = [spec.add(trace) for trace in per_frame[-1]]
 
     # Eigenvalue panel: static curves and stability lines drawn here, cursor via add_panel on λmax.
@@ -109,8 +109,7 @@ def curvature_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_cont
         spec.axis("y", 1, 2)["range"] = [lo - pad, hi + pad]
         # The cursor line added by add_panel spans the λmax range only: stretch it to the whole axis.
         spec.data[indices[0]]["y"] = [lo - pad, hi + pad]
-        for i in range(len(frames)):
-            per_frame[i][-2]["y"] = [lo - pad, hi + pad]
+        per_frame.edit(lambda traces: traces[-2].update(y=[lo - pad, hi + pad]))
     kappa = Panel("κ", condition_numbers, log=True)
     join_panel(animated, per_frame, add_panel(spec, kappa, paths, 2, 2, n_rows, frames))
     equal_scale_axes(spec, domain)

@@ -7,12 +7,13 @@ cursor on every curve.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from dashboard.engine import Trajectory
-from dashboard.figures.spec import FigureSpec
+from dashboard.figures.spec import FigureSpec, Frames
 from dashboard.figures.style import colour
 
 MAX_FRAMES = 61
@@ -138,7 +139,7 @@ def add_panel(spec: FigureSpec, panel: Panel, paths: list[PathView], row: int, c
               frames: np.ndarray, dash: str = "solid") -> tuple[list[int], list[list[dict]]]:
     """Static curves of one panel plus its animated cursor (a dot per path and a vertical line).
 
-    Returns (animated trace indices, per-frame list of trace dicts for those indices).
+    Returns (animated trace indices, the traces for those indices at a row), for join_panel.
     """
     all_values = [np.asarray(panel.series(p.traj), float) for p in paths]
     joined = np.concatenate(all_values) if all_values else np.array([])
@@ -165,24 +166,63 @@ def add_panel(spec: FigureSpec, panel: Panel, paths: list[PathView], row: int, c
         ys = [at_row(v, k) for v in all_values]
         return [y if (y > 0 or not use_log) and math.isfinite(y) else None for y in ys]
 
-    return _add_cursor(spec, row, col, [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y)
-                                        for k in frames])
+    return _add_cursor(spec, row, col, frames, lambda k: cursor_traces(k, at(k), _colours(paths), cursor_y))
 
 
-def _add_cursor(spec: FigureSpec, row: int, col: int, per_frame: list[list[dict]]
-                ) -> tuple[list[int], list[list[dict]]]:
-    """Add the last frame's cursor traces to a subplot; returns their indices and the frames' traces."""
-    return [spec.add(trace, row, col) for trace in per_frame[-1]], per_frame
+class FrameTraces:
+    """The animated traces of each playback frame (one frame per row in `rows`), made when a frame is first
+    read: the figure shows one frame at once, and the rest are read only when the frames are sent, after the
+    chart (dashboard/show.py). make(row) gives a frame's first traces; add() appends a panel's, edit()
+    changes the traces made so far, in that order, for every frame, made or not."""
+
+    def __init__(self, rows, make: Callable[[int], list[dict]]):
+        self._rows = [int(k) for k in rows]
+        self._steps: list[tuple[str, Callable]] = [("add", make)]
+        self._made: dict[int, list[dict]] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> list[dict]:
+        index = range(len(self._rows))[index]
+        if index not in self._made:
+            traces: list[dict] = []
+            for kind, step in self._steps:
+                self._apply(kind, step, index, traces)
+            self._made[index] = traces
+        return self._made[index]
+
+    def _apply(self, kind: str, step: Callable, index: int, traces: list[dict]) -> None:
+        if kind == "add":
+            traces += step(self._rows[index])
+        else:
+            step(traces)
+
+    def add(self, make: Callable[[int], list[dict]]) -> None:
+        self._then("add", make)
+
+    def edit(self, change: Callable[[list[dict]], None]) -> None:
+        self._then("edit", change)
+
+    def _then(self, kind: str, step: Callable) -> None:
+        self._steps.append((kind, step))
+        for index, traces in self._made.items():
+            self._apply(kind, step, index, traces)
 
 
-def join_panel(animated: list[int], per_frame: list[list[dict]],
-               panel: tuple[list[int], list[list[dict]]]) -> list[int]:
-    """Add a panel's (animated indices, traces per frame), as add_panel returns them, to the figure's own
-    lists that add_playback takes; returns the panel's indices."""
-    indices, traces = panel
+def _add_cursor(spec: FigureSpec, row: int, col: int, frames: np.ndarray, make: Callable[[int], list[dict]]
+                ) -> tuple[list[int], Callable[[int], list[dict]]]:
+    """Add the last frame's cursor traces to a subplot; returns their indices and make (a frame's traces)."""
+    return [spec.add(trace, row, col) for trace in make(int(frames[-1]))], make
+
+
+def join_panel(animated: list[int], per_frame: FrameTraces,
+               panel: tuple[list[int], Callable[[int], list[dict]]]) -> list[int]:
+    """Add a panel's (animated indices, its traces at a row), as add_panel returns them, to the figure's own
+    animated indices and frames that add_playback takes; returns the panel's indices."""
+    indices, make = panel
     animated += indices
-    for frame, frame_traces in zip(per_frame, traces, strict=True):
-        frame += frame_traces
+    per_frame.add(make)
     return indices
 
 
@@ -237,8 +277,7 @@ def add_loss_change_panel(spec: FigureSpec, paths: list[PathView], row: int, col
         ys = [abs(at_row(d, k)) for d in decreases]
         return [y if y > 0 and math.isfinite(y) else None for y in ys]
 
-    return _add_cursor(spec, row, col, [cursor_traces(int(k), at(int(k)), _colours(paths), cursor_y)
-                                        for k in frames])
+    return _add_cursor(spec, row, col, frames, lambda k: cursor_traces(k, at(k), _colours(paths), cursor_y))
 
 
 MOVING_KEYS = ("x", "y", "text")
@@ -256,20 +295,22 @@ def _moving_part(trace) -> dict:
     return moving
 
 
-def add_playback(spec: FigureSpec, frames: np.ndarray, animated: list[int], frame_data: list[list],
+def add_playback(spec: FigureSpec, frames: np.ndarray, animated: list[int], frame_data: FrameTraces | list[list],
                  speed: str = "normal") -> FigureSpec:
     """Attach frames (only the `animated` traces, no redraw) plus play/pause/resume buttons and a step slider.
 
     The figure opens on the last frame, so a still image shows each whole path; Play starts at step 0.
-    Frames carry only x, y, text and marker arrays.
+    Frames carry only x, y, text and marker arrays, and are made when read (spec.Frames).
     """
     if len(frame_data) != len(frames):
         raise ValueError("one list of traces per frame is needed")
     if speed not in SPEEDS_MS:
         raise ValueError(f"speed must be one of {', '.join(SPEEDS_MS)}, got {speed!r}")
     duration = SPEEDS_MS[speed]
-    spec.frames = [dict(name=str(int(k)), data=[_moving_part(trace) for trace in data], traces=animated)
-                   for k, data in zip(frames, frame_data)]
+    names, animated = [str(int(k)) for k in frames], list(animated)
+    made = Frames(names, lambda i: dict(name=names[i], data=[_moving_part(trace) for trace in frame_data[i]],
+                                        traces=animated))
+    spec.frames = made if isinstance(spec, FigureSpec) else list(made)  # a go.Figure takes a list
     play = {"frame": {"duration": duration, "redraw": False}, "transition": {"duration": 0}, "mode": "immediate"}
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
     spec.update_layout(

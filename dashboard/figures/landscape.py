@@ -16,8 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dashboard.engine import SurfaceGrid
-from dashboard.figures.curves import (Panel, PathView, add_loss_change_panel, add_panel, add_playback, at_row,
-                                      frame_rows, join_panel, nice_step)
+from dashboard.figures.curves import (FrameTraces, Panel, PathView, add_loss_change_panel, add_panel, add_playback,
+                                      at_row, frame_rows, join_panel, nice_step)
 from dashboard.figures.polyline import kept_rows
 from dashboard.figures.spec import FigureSpec
 from dashboard.figures.style import CRITICAL_MARKERS, TEMPLATE, base_layout, colour, house_layout, spec_figure
@@ -401,7 +401,7 @@ def trajectories_spec(paths: list[PathView], grid: SurfaceGrid, domain, *, log_c
         spec.add(trace)
     scale = arrow_scale(paths, span)
     kept = [kept_rows(p.traj.xy, span) for p in paths]
-    per_frame = [path_frame(paths, int(k), scale, arrows, kept) for k in frames]
+    per_frame = FrameTraces(frames, lambda k: path_frame(paths, k, scale, arrows, kept))
     animated = [spec.add(trace) for trace in per_frame[-1]]
     panels = [
         (Panel("loss", lambda t: t.loss, log=True), 1),

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dashboard.engine import SurfaceGrid
-from dashboard.figures.curves import Panel, PathView, add_panel, add_playback, frame_rows, join_panel
+from dashboard.figures.curves import FrameTraces, Panel, PathView, add_panel, add_playback, frame_rows, join_panel
 from dashboard.figures.landscape import (CriticalMark, add_surface, critical_traces,
                                          equal_scale_axes, path_frame, static_path_traces)
 from dashboard.figures.polyline import kept_rows
@@ -98,7 +98,7 @@ def schedule_comparison_spec(paths: list[PathView], grid: SurfaceGrid, domain, *
     for trace in critical_traces(list(critical)):
         spec.add(trace)
     kept = [kept_rows(p.traj.xy, max(x1 - x0, y1 - y0)) for p in paths]
-    per_frame = [path_frame(paths, int(k), 1.0, False, kept) for k in frames]
+    per_frame = FrameTraces(frames, lambda k: path_frame(paths, k, 1.0, False, kept))
     animated = [spec.add(trace) for trace in per_frame[-1]]
     # lr of the last row is that of an update never taken: drop it so the curve ends where the path does.
     panels = ((Panel("loss", lambda t: t.loss, log=True), 1),

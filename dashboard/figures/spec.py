@@ -13,6 +13,7 @@ import base64
 import copy
 import functools
 import json
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -124,6 +125,27 @@ class SpecFigure(go.Figure):
         return result
 
 
+class Frames(Sequence):
+    """Animation frames named up front and each made when first read (then kept): a page's chart needs the
+    frame it shows at once, the others only when they are sent, after the chart (dashboard/show.py)."""
+
+    def __init__(self, names: list[str], make: Callable[[int], dict]):
+        self.names = list(names)
+        self._make = make
+        self._made: dict[int, dict] = {}
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(len(self.names))[index]]
+        index = range(len(self.names))[index]
+        if index not in self._made:
+            self._made[index] = self._make(index)
+        return self._made[index]
+
+
 class FigureSpec:
     """Traces, layout and frames of one figure as plain dicts, with make_subplots' arrangement of axes.
 
@@ -140,7 +162,7 @@ class FigureSpec:
             self.layout, self._axes = {}, {(1, 1): ("x", "y")}
         self.layout["template"] = template(template_name)
         self.data: list[dict] = []
-        self.frames: list[dict] = []
+        self.frames: list[dict] | Frames = []
 
     def axes(self, row: int = 1, col: int = 1) -> tuple[str, str]:
         """('x2', 'y2')-style names of a subplot's axes, as traces refer to them."""
@@ -172,13 +194,27 @@ class FigureSpec:
         """The figure as go.Figure.to_dict would give it (numpy arrays as typed arrays), without building one."""
         result = {"data": json_ready(self.data), "layout": json_ready(self.layout)}
         if self.frames:
-            result["frames"] = json_ready(self.frames)
+            result["frames"] = json_ready(list(self.frames))
         return result
 
-    def to_json(self) -> str:
-        """What the browser gets: figure_json of the traces, layout and frames (no numpy array sits under a
-        "range" key here, where plotly would write a list: axis ranges are set as lists of floats)."""
-        return figure_json({"data": self.data, "layout": self.layout, "frames": self.frames})
+    def to_json(self, frames: bool = True) -> str:
+        """What the browser gets: figure_json of the traces, layout and (unless frames=False) frames (no numpy
+        array sits under a "range" key here, where plotly would write a list: axis ranges are set as lists of
+        floats)."""
+        figure = {"data": self.data, "layout": self.layout}
+        if frames:
+            figure["frames"] = list(self.frames)
+        return figure_json(figure)
+
+    def frames_json(self) -> str:
+        """The frames alone, as to_json writes them."""
+        return figure_json(list(self.frames))
+
+    def frame_names(self) -> list[str]:
+        """The frames' names, without making frames that are not made yet."""
+        if isinstance(self.frames, Frames):
+            return list(self.frames.names)
+        return [frame["name"] for frame in self.frames]
 
     def show_frame(self, index: int) -> FigureSpec:
         """Put the animated traces at frame `index` (and the playback slider there), as plotly's animate would."""
