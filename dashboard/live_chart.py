@@ -191,9 +191,9 @@ function listenForStepKeys() {
 """
 
 # An animated figure's frames may come a moment after its chart, in an element of their own (live_frames):
-# the chart's message is then about 100 kB instead of 260 (Trajectories), and the server sends it
-# sooner and the browser reads it sooner. The chart is drawn with the frames it had; the frames go onto the plot once it shows the figure
-# they belong to (the same token), whichever of the two comes first.
+# the chart's message is then about 100 kB instead of 260 (Trajectories), the server sends it sooner and the
+# browser reads it sooner. The chart is drawn with the frames it had; the frames go onto the plot once it
+# shows the figure they belong to (the same token), whichever of the two comes first.
 FRAMES_JS = """
 const LIVE_CHARTS = (window.__liveCharts = window.__liveCharts || {});
 const LIVE_FRAMES = (window.__liveFramesSent = window.__liveFramesSent || {});
