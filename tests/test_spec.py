@@ -178,7 +178,8 @@ def test_frames_are_made_only_when_read(paths, monkeypatch):
 
     made = []
     original = landscape.path_frame
-    monkeypatch.setattr(landscape, "path_frame", lambda paths_, row, *rest: made.append(row) or original(paths_, row, *rest))
+    monkeypatch.setattr(landscape, "path_frame",
+                        lambda paths_, row, *rest: made.append(row) or original(paths_, row, *rest))
     grid = engine.surface_grid("quadratic", (), 0, resolution=31)
     spec = trajectories_spec(paths, grid, ((-2, 2), (-2, 2)))
     rows = [int(s) for s in spec.frame_names()]
@@ -198,8 +199,9 @@ def test_the_curvature_cursor_line_spans_its_axis_in_every_frame(paths):
     grid = engine.surface_grid("quadratic", (), 0, resolution=31)
     spec = curvature_spec(paths, grid, ((-2, 2), (-2, 2)))
     axis_range = spec.axis("y", 1, 2)["range"]
-    cursor_lines = [i for i, trace in enumerate(spec.data) if trace.get("line", {}).get("dash") == "dot"
-                    and trace.get("yaxis") == spec.axes(1, 2)[1] and trace.get("mode") == "lines" and len(trace["x"]) == 2]
+    cursor_lines = [i for i, trace in enumerate(spec.data)
+                    if trace.get("line", {}).get("dash") == "dot" and trace.get("yaxis") == spec.axes(1, 2)[1]
+                    and trace.get("mode") == "lines" and len(trace["x"]) == 2]
     assert len(cursor_lines) == 1 and spec.data[cursor_lines[0]]["y"] == axis_range
     for frame in spec.frames:
         (position,) = [j for j, t in enumerate(frame["traces"]) if t == cursor_lines[0]]

@@ -295,8 +295,8 @@ def _moving_part(trace) -> dict:
     return moving
 
 
-def add_playback(spec: FigureSpec, frames: np.ndarray, animated: list[int], frame_data: FrameTraces | list[list],
-                 speed: str = "normal") -> FigureSpec:
+def add_playback(spec: FigureSpec, frames: np.ndarray, animated: list[int],
+                 frame_data: FrameTraces | list[list], speed: str = "normal") -> FigureSpec:
     """Attach frames (only the `animated` traces, no redraw) plus play/pause/resume buttons and a step slider.
 
     The figure opens on the last frame, so a still image shows each whole path; Play starts at step 0.
