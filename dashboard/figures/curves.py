@@ -136,7 +136,7 @@ def cursor_traces(k: int, ys: list[float], colours: list[str], cursor_y: list[fl
 
 
 def add_panel(spec: FigureSpec, panel: Panel, paths: list[PathView], row: int, col: int, n_rows: int,
-              frames: np.ndarray, dash: str = "solid") -> tuple[list[int], list[list[dict]]]:
+              frames: np.ndarray, dash: str = "solid") -> tuple[list[int], Callable[[int], list[dict]]]:
     """Static curves of one panel plus its animated cursor (a dot per path and a vertical line).
 
     Returns (animated trace indices, the traces for those indices at a row), for join_panel.
@@ -242,7 +242,7 @@ def loss_change(traj: Trajectory) -> tuple[np.ndarray, np.ndarray]:
 
 
 def add_loss_change_panel(spec: FigureSpec, paths: list[PathView], row: int, col: int, n_rows: int,
-                          frames: np.ndarray) -> tuple[list[int], list[list[dict]]]:
+                          frames: np.ndarray) -> tuple[list[int], Callable[[int], list[dict]]]:
     """Decrease of the loss per step, actual (solid) against first-order prediction (dashed), log scale.
 
     Steps where the loss rose are marked with an x at the size of the rise.
