@@ -169,7 +169,7 @@ def add_panel(spec: FigureSpec, panel: Panel, paths: list[PathView], row: int, c
     return _add_cursor(spec, row, col, frames, lambda k: cursor_traces(k, at(k), _colours(paths), cursor_y))
 
 
-class FrameTraces:
+class FrameTraces(Frames):
     """The animated traces of each playback frame (one frame per row in `rows`), made when a frame is first
     read: the figure shows one frame at once, and the rest are read only when the frames are sent, after the
     chart (dashboard/show.py). make(row) gives a frame's first traces; add() appends a panel's, edit()
@@ -178,19 +178,13 @@ class FrameTraces:
     def __init__(self, rows, make: Callable[[int], list[dict]]):
         self._rows = [int(k) for k in rows]
         self._steps: list[tuple[str, Callable]] = [("add", make)]
-        self._made: dict[int, list[dict]] = {}
+        super().__init__([str(k) for k in self._rows], self._traces_at)
 
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    def __getitem__(self, index: int) -> list[dict]:
-        index = range(len(self._rows))[index]
-        if index not in self._made:
-            traces: list[dict] = []
-            for kind, step in self._steps:
-                self._apply(kind, step, index, traces)
-            self._made[index] = traces
-        return self._made[index]
+    def _traces_at(self, index: int) -> list[dict]:
+        traces: list[dict] = []
+        for kind, step in self._steps:
+            self._apply(kind, step, index, traces)
+        return traces
 
     def _apply(self, kind: str, step: Callable, index: int, traces: list[dict]) -> None:
         if kind == "add":

@@ -127,7 +127,8 @@ class SpecFigure(go.Figure):
 
 class Frames(Sequence):
     """Animation frames named up front and each made when first read (then kept): a page's chart needs the
-    frame it shows at once, the others only when they are sent, after the chart (dashboard/show.py)."""
+    frame it shows at once, the others only when they are sent, after the chart (dashboard/show.py).
+    curves.FrameTraces keeps each frame's traces the same way."""
 
     def __init__(self, names: list[str], make: Callable[[int], dict]):
         self.names = list(names)
