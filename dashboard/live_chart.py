@@ -198,13 +198,15 @@ FRAMES_JS = """
 const LIVE_CHARTS = (window.__liveCharts = window.__liveCharts || {});
 const LIVE_FRAMES = (window.__liveFramesSent = window.__liveFramesSent || {});
 
+const frameNames = (frames) => frames.map((frame) => String(frame.name)).join("\\n");
+
 function applyFrames(key) {
   const div = LIVE_CHARTS[key], sent = LIVE_FRAMES[key];
   if (!div || !sent || !div.isConnected || !window.Plotly || div.__liveFramesFor !== sent.token) return;
   delete LIVE_FRAMES[key];
   if (div.__liveFramesOn === sent.token) return;  // the same frames are on the plot already
   const frames = JSON.parse(sent.frames);
-  const names = frames.map((frame) => String(frame.name)).join("\\n");
+  const names = frameNames(frames);
   div.__liveFramesOn = sent.token;
   div.__liveFramesJson = sent.frames;  // what is on the plot, as sent (tests compare the two)
   // addFrames replaces frames of the same name and keeps the rest: other names take a react (frames
@@ -247,7 +249,7 @@ export default function (component) {
       div.__liveShape = { ...shape, config };
       div.__liveFigure = data.figure;  // what is drawn, as sent (tests compare the plot with it)
       if (!quick || !framesToken) {  // Plotly.react replaced the frames; a quick update added the figure's
-        div.__liveFrameNames = (figure.frames || []).map((frame) => String(frame.name)).join("\\n");
+        div.__liveFrameNames = frameNames(figure.frames || []);
         div.__liveFramesOn = null;
         div.__liveFramesJson = null;
       }
